@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+export const GATEWAY_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+export const DEFAULT_HEADER_TEMPLATE = 'Authorization: Bearer {token}';
+export const DEFAULT_REDIRECT_URI = 'http://127.0.0.1:0/callback';
+
+const httpUrl = z
+  .string()
+  .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
+    message: 'expected an absolute http(s) URL, e.g. https://gateway.example.com/mcp',
+  });
+
+const headerTemplate = z.string().regex(/^[A-Za-z0-9-]+:\s*.*\{token\}.*$/, {
+  message: 'expected "Header-Name: value with {token}", e.g. "Authorization: Bearer {token}"',
+});
+
+const headerName = z.string().regex(/^[A-Za-z0-9-]+$/, { message: 'expected a header name' });
+
+/** A gateway as the config file holds it. Never a token or a client secret. */
+export const GatewaySchema = z
+  .object({
+    name: z.string().regex(GATEWAY_NAME_PATTERN, {
+      message: 'expected a slug of lowercase letters, digits and dashes, e.g. "my-gateway"',
+    }),
+    url: httpUrl,
+    auth: z.enum(['pkce', 'client_credentials', 'none']).default('pkce'),
+    issuer: httpUrl.optional(),
+    discoveryUrl: httpUrl.optional(),
+    clientId: z.string().min(1).optional(),
+    tokenEndpointAuthMethod: z
+      .enum(['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'])
+      .optional(),
+    scopes: z.array(z.string().regex(/^\S+$/, { message: 'a scope has no spaces' })).optional(),
+    /** RFC 8707 resource; `false` switches it off (Entra). Absent: the gateway URL. */
+    resource: z.union([httpUrl, z.literal(false)]).optional(),
+    audience: z.string().min(1).optional(),
+    extraAuthParams: z.record(z.string(), z.string()).optional(),
+    redirectUri: httpUrl.optional(),
+    tokenToSend: z.enum(['access_token', 'id_token']).default('access_token'),
+    header: headerTemplate.default(DEFAULT_HEADER_TEMPLATE),
+    extraHeaders: z.record(headerName, z.string()).optional(),
+    /** Allow plain-http upstream or IdP off loopback. */
+    allowHttp: z.boolean().optional(),
+  })
+  .strict();
+
+export type Gateway = z.output<typeof GatewaySchema>;
+export type GatewayInput = z.input<typeof GatewaySchema>;
