@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'gateway_exists'
   | 'invalid_input'
   | 'keychain_unavailable'
+  | 'secrets_corrupt'
   | 'discovery_failed'
   | 'idp_unreachable'
   | 'idp_error'
@@ -19,11 +20,13 @@ export type ErrorCode =
   | 'sign_in_cancelled'
   | 'state_mismatch'
   | 'port_in_use'
+  | 'browser_unavailable'
   | 'upstream_unreachable'
   | 'upstream_timeout'
   | 'not_a_jwt'
   | 'instance_unreachable'
-  | 'unauthorized';
+  | 'unauthorized'
+  | 'instance_running';
 
 export class GatekeyError extends Error {
   override readonly name = 'GatekeyError';
@@ -31,13 +34,22 @@ export class GatekeyError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly hint?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; field?: string },
   ) {
     super(message, options);
+    this.field = options?.field;
   }
 
-  toJSON(): { code: ErrorCode; message: string; hint?: string } {
-    return { code: this.code, message: this.message, ...(this.hint ? { hint: this.hint } : {}) };
+  /** The input field at fault (a gateway field such as `url`), so a form can point at it. */
+  readonly field: string | undefined;
+
+  toJSON(): { code: ErrorCode; message: string; hint?: string; field?: string } {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.hint ? { hint: this.hint } : {}),
+      ...(this.field ? { field: this.field } : {}),
+    };
   }
 }
 

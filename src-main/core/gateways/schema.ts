@@ -46,3 +46,24 @@ export const GatewaySchema = z
 
 export type Gateway = z.output<typeof GatewaySchema>;
 export type GatewayInput = z.input<typeof GatewaySchema>;
+
+export const DEFAULT_PORT = 7421;
+
+const browserOrigin = z
+  .string()
+  .refine((value) => URL.canParse(value) && new URL(value).origin === value, {
+    message: 'expected an origin like "http://localhost:5173" (scheme, host, port; no path)',
+  });
+
+/** Instance-wide settings, stored next to the gateways. */
+export const SettingsSchema = z
+  .object({
+    /** 0 picks a free port (tests). */
+    port: z.number().int().min(0).max(65535).default(DEFAULT_PORT),
+    /** Browser origins allowed to call the local proxy (IDEs send none). */
+    allowedOrigins: z.array(browserOrigin).default([]),
+  })
+  .strict();
+
+export type Settings = z.output<typeof SettingsSchema>;
+export type SettingsInput = z.input<typeof SettingsSchema>;

@@ -31,7 +31,7 @@ export interface GatewaySecrets {
 }
 
 export interface SecretStore {
-  readonly kind: 'keychain' | 'insecure-file';
+  readonly kind: 'keychain' | 'insecure-file' | 'memory';
   read(gateway: string): Promise<GatewaySecrets | undefined>;
   write(gateway: string, secrets: GatewaySecrets): Promise<void>;
   delete(gateway: string): Promise<void>;

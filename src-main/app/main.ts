@@ -1,0 +1,83 @@
+/**
+ * The Electron entry point: one instance per user, no dock icon, `gatekey://` links, and a clean
+ * shutdown (the core closes its sockets and persists tokens before the process exits).
+ */
+import path from 'node:path';
+import { app, dialog } from 'electron';
+import { describeError } from '../core/errors.js';
+import { registerAppScheme, serveRenderer } from './app-protocol.js';
+import { Controller, type Log } from './controller.js';
+import { receiveDeepLinks } from './deep-links.js';
+import { guardAllWebContents } from './guards.js';
+
+const APP_USER_MODEL_ID = 'dev.gatekey.app';
+/** A core that cannot close in this time (a stuck socket) does not keep the process alive. */
+const SHUTDOWN_TIMEOUT_MS = 5_000;
+
+const log: Log = (message, error) =>
+  console.error(`gatekey: ${message}${error === undefined ? '' : `: ${describeError(error)}`}`);
+
+registerAppScheme();
+if (app.requestSingleInstanceLock()) launch();
+else app.quit();
+
+function launch(): void {
+  if (process.platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
+  const controller = app
+    .whenReady()
+    .then(startController)
+    .catch((error: unknown) => {
+      dialog.showErrorBox('Gatekey could not start', describeError(error));
+      app.exit(1);
+      return undefined;
+    });
+  receiveDeepLinks({
+    onLink: (url) => void controller.then((ready) => ready?.openLink(url)),
+    onSecondLaunch: () => void controller.then((ready) => ready?.showWindow()),
+  });
+  // A tray app lives on with every window closed.
+  app.on('window-all-closed', () => {});
+  quitCleanly(controller);
+}
+
+async function startController(): Promise<Controller> {
+  app.dock?.hide();
+  const appRoot = app.getAppPath();
+  const rendererDir = path.join(appRoot, 'dist', 'renderer');
+  serveRenderer(rendererDir);
+  guardAllWebContents((what) => log(`blocked a ${what} away from the Gatekey page`));
+  const controller = new Controller(
+    {
+      rendererDir,
+      trayIconsDir: path.join(appRoot, 'resources', 'tray'),
+      preload: path.join(import.meta.dirname, 'preload.cjs'),
+    },
+    log,
+  );
+  await controller.start();
+  return controller;
+}
+
+function quitCleanly(controller: Promise<Controller | undefined>): void {
+  let stopped = false;
+  app.on('before-quit', (event) => {
+    if (stopped) return;
+    event.preventDefault();
+    void controller
+      .then((ready) => ready && withTimeout(ready.stop(), SHUTDOWN_TIMEOUT_MS))
+      .catch((error: unknown) => log('shutdown was not clean', error))
+      .finally(() => {
+        stopped = true;
+        app.quit();
+      });
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => app.quit());
+}
+
+function withTimeout(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`still closing after ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,45 @@
+import { parseClientId } from '../../core/clients/index.js';
+import type { Command } from '../command.js';
+import { requireName } from '../command.js';
+import { openSession } from '../context.js';
+import { print, printJson, usageError } from '../output.js';
+
+export const config: Command = {
+  name: 'config',
+  summary: "an IDE's configuration for a gateway, printed or written",
+  usage:
+    'gatekey config <name> --client vscode|cursor|claude-code|claude-desktop|kiro|windsurf [--write] [--workspace]',
+  options: { client: { type: 'string' }, write: { type: 'boolean' }, workspace: { type: 'boolean' } },
+  async run(context) {
+    const name = requireName(context, this.usage);
+    const clientValue = context.values.client as string | undefined;
+    if (!clientValue) throw usageError('Missing --client.', this.usage);
+    const client = parseClientId(clientValue);
+    const session = await openSession(context.globals);
+    try {
+      if (context.values.write) {
+        const scope = context.values.workspace ? 'workspace' : 'user';
+        const result = await session.api.call('clients.write', { name, client, scope });
+        if (context.globals.json) return printJson(result);
+        const backup = result.backupPath ? ` (backup: ${result.backupPath})` : '';
+        print(`${result.path}: ${result.change}${backup}`);
+        return;
+      }
+      const plans = await session.api.call('clients.list', { name });
+      const plan = plans.find((candidate) => candidate.client === client);
+      if (!plan) throw usageError(`No configuration for ${client}.`, this.usage);
+      if (context.globals.json) return printJson(plan);
+      print(plan.snippet);
+      const extras = [
+        plan.command && `Or run:\n  ${plan.command}`,
+        plan.installLink && `Or open:\n  ${plan.installLink}`,
+        `Files: ${plan.files.map((file) => `${file.path} (${file.scope})`).join(', ')}`,
+        ...plan.notes,
+        `Write it: gatekey config ${name} --client ${client} --write`,
+      ].filter(Boolean);
+      process.stderr.write(`\n${extras.join('\n')}\n`);
+    } finally {
+      await session.close();
+    }
+  },
+};

@@ -1,0 +1,43 @@
+import { formatInspection } from '../../core/jwt/index.js';
+import type { Command } from '../command.js';
+import { openSession } from '../context.js';
+import { print, printJson, usageError } from '../output.js';
+
+export const inspect: Command = {
+  name: 'inspect',
+  summary: 'decoded claims, signature check and diagnostics',
+  usage: 'gatekey inspect <name> [--id-token] [--json] [--show-token] | gatekey inspect --token <jwt|->',
+  options: {
+    token: { type: 'string' },
+    'id-token': { type: 'boolean' },
+    'show-token': { type: 'boolean' },
+  },
+  async run(context) {
+    const name = context.positionals[0];
+    const pasted = context.values.token as string | undefined;
+    if (!name && pasted === undefined) throw usageError('Name a gateway or pass --token.', this.usage);
+    const kind = context.values['id-token'] ? 'id_token' : 'access_token';
+    const session = await openSession(context.globals);
+    try {
+      const raw = pasted === '-' ? await readStdin() : pasted;
+      const report =
+        raw !== undefined
+          ? await session.api.call('tokens.inspectRaw', { token: raw, kind })
+          : await session.api.call('tokens.inspect', { name: name as string, kind });
+      if (context.globals.json) return printJson(report);
+      const shown =
+        context.values['show-token'] &&
+        (raw ?? (await session.api.call('tokens.get', { name: name as string, kind })).token);
+      print(formatInspection(report, { color: process.stdout.isTTY, showToken: shown || undefined }));
+      return report.diagnostics.some((diagnostic) => diagnostic.severity === 'error') ? 2 : 0;
+    } finally {
+      await session.close();
+    }
+  },
+};
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').trim();
+}

@@ -1,0 +1,84 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { resolveHome } from '../../core/paths.js';
+import { startInstance } from '../../core/instance.js';
+import type { RunningInstance } from '../../core/instance.js';
+import { connectToInstance } from '../../core/api/http-client.js';
+import { runStdioBridge } from '../../core/proxy/index.js';
+import type { Command } from '../command.js';
+import { requireName } from '../command.js';
+import type { GlobalOptions } from '../context.js';
+import { gatekeyCommand, rendererDir, version } from '../package-root.js';
+import { info, print, usageError } from '../output.js';
+
+export const serve: Command = {
+  name: 'serve',
+  summary: 'run the proxy and the refresher headless',
+  usage: 'gatekey serve [--port 7421] [--ui]',
+  help: '--ui also serves the dashboard and prints a one-time link to it.',
+  options: { port: { type: 'string' }, ui: { type: 'boolean' } },
+  async run(context) {
+    const port = parsePort(context.values.port as string | undefined, this.usage);
+    const withUi = Boolean(context.values.ui);
+    if (withUi && !existsSync(path.join(rendererDir, 'index.html'))) {
+      throw usageError('The dashboard is not built yet.', 'npm run build, then gatekey serve --ui');
+    }
+    const instance = await launch(context.globals, { port, uiDir: withUi ? rendererDir : undefined });
+    print(`Gatekey ${version} is serving MCP at ${instance.proxyOrigin}/mcp/<gateway>`);
+    if (withUi) print(`Dashboard (one-time link): ${instance.dashboardUrl()}`);
+    info('Press Ctrl-C to stop.');
+    await stopOnSignal(instance);
+  },
+};
+
+export const stdio: Command = {
+  name: 'stdio',
+  summary: 'stdio bridge for clients without HTTP transport',
+  usage: 'gatekey stdio <name>',
+  help: 'Speaks newline-delimited JSON-RPC on stdin/stdout; goes through the running Gatekey, or starts one for itself.',
+  async run(context) {
+    const name = requireName(context, this.usage);
+    const home = resolveHome(context.globals.home);
+    const running = await connectToInstance(home);
+    const own = running ? undefined : await launch(context.globals, { port: 0 });
+    const origin = running ? (await running.call('app.info', {})).proxyOrigin : own!.proxyOrigin;
+    try {
+      await runStdioBridge({ url: `${origin}/mcp/${name}`, input: process.stdin, output: process.stdout });
+    } finally {
+      await own?.close();
+    }
+  },
+};
+
+function launch(globals: GlobalOptions, options: { port?: number; uiDir?: string }): Promise<RunningInstance> {
+  return startInstance({
+    home: resolveHome(globals.home),
+    version,
+    port: options.port,
+    uiDir: options.uiDir,
+    insecureFileStore: globals.insecureFileStore,
+    onWarning: (message) => info(`gatekey: warning: ${message}`),
+    gatekeyCommand,
+  });
+}
+
+function parsePort(value: string | undefined, usage: string): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw usageError(`--port expects a number from 0 to 65535, got "${value}".`, usage);
+  }
+  return port;
+}
+
+function stopOnSignal(instance: RunningInstance): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void instance.close().then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

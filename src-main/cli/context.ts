@@ -1,0 +1,58 @@
+import { resolveHome } from '../core/paths.js';
+import { connectToInstance } from '../core/api/http-client.js';
+import type { ApiClient, CommandInput, CommandName, CommandOutput } from '../core/api/contract.js';
+import { createCore } from '../core/core.js';
+import type { Core } from '../core/core.js';
+import { gatekeyCommand, version } from './package-root.js';
+
+export interface GlobalOptions {
+  home?: string;
+  insecureFileStore?: boolean;
+  json?: boolean;
+}
+
+export interface Session {
+  readonly api: ApiClient;
+  readonly home: string;
+  /** Whether commands go to a running instance (tray app or `gatekey serve`) or run here. */
+  readonly mode: 'instance' | 'in-process';
+  close(): Promise<void>;
+}
+
+/**
+ * Talks to the running instance when there is one (it owns the tokens), else runs the core in
+ * this process: so two processes never refresh the same refresh token.
+ */
+export async function openSession(globals: GlobalOptions): Promise<Session> {
+  const home = resolveHome(globals.home);
+  const remote = await connectToInstance(home);
+  if (remote) return { api: remote, home, mode: 'instance', close: async () => undefined };
+  const core = openCore(home, globals);
+  await core.tokens.start();
+  return {
+    api: inProcessClient(core),
+    home,
+    mode: 'in-process',
+    close: () => core.tokens.stop(),
+  };
+}
+
+export function openCore(home: string, globals: GlobalOptions): Core {
+  const core: Core = createCore({
+    home,
+    version,
+    port: () => core.store.settings().port,
+    insecureFileStore: globals.insecureFileStore,
+    onWarning: (message) => process.stderr.write(`gatekey: warning: ${message}\n`),
+    gatekeyCommand,
+  });
+  return core;
+}
+
+function inProcessClient(core: Core): ApiClient {
+  return {
+    call: <C extends CommandName>(command: C, input: CommandInput<C>) =>
+      core.api.invoke(command, input) as Promise<CommandOutput<C>>,
+    subscribe: (listener) => core.api.subscribe(listener),
+  };
+}

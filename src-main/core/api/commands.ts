@@ -1,0 +1,295 @@
+import { EventEmitter } from 'node:events';
+import type { z } from 'zod';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { GatekeyError } from '../errors.js';
+import { GatewaySchema } from '../gateways/schema.js';
+import type { Gateway, GatewayInput } from '../gateways/schema.js';
+import type { GatewayStore } from '../gateways/store.js';
+import type { SecretStore } from '../secrets/types.js';
+import type { TokenManager } from '../tokens/manager.js';
+import type { RequestLog } from '../proxy/index.js';
+import { discover } from '../oauth/index.js';
+import { inspectToken } from '../jwt/index.js';
+import { CLIENT_IDS, clientConfig, writeClientConfig } from '../clients/index.js';
+import type { ClientTarget } from '../clients/index.js';
+import { parseInput } from '../validation.js';
+import { DiscoveryCache } from './discovery-cache.js';
+import { commandInputs } from './contract.js';
+import type {
+  ApiEvent,
+  CommandName,
+  CommandOutputs,
+  ConnectionTest,
+  Envelope,
+  GatewayView,
+} from './contract.js';
+
+export interface ApiDependencies {
+  home: string;
+  version: string;
+  /** `http://127.0.0.1:<port>`: where the proxy answers. */
+  proxyOrigin: () => string;
+  store: GatewayStore;
+  secrets: SecretStore;
+  tokens: TokenManager;
+  log: RequestLog;
+  openBrowser: (url: string) => Promise<void>;
+  /** How a stdio client runs this very `gatekey`. */
+  gatekeyCommand: ClientTarget['gatekeyCommand'];
+  /** Starts the embedded demo IdP and MCP server; returns the gateway to register. */
+  startDemo?: () => Promise<DemoGateway>;
+}
+
+export interface DemoGateway {
+  gateway: GatewayInput;
+  clientSecret?: string;
+}
+
+type Handlers = {
+  [C in CommandName]: (input: z.output<(typeof commandInputs)[C]>) => Promise<CommandOutputs[C]>;
+};
+
+export interface Api {
+  /** Validates the input, runs the command, and wraps the outcome; never throws. */
+  call(command: string, input: unknown): Promise<Envelope<unknown>>;
+  /** The typed, throwing form, for in-process callers. */
+  invoke<C extends CommandName>(command: C, input: unknown): Promise<CommandOutputs[C]>;
+  subscribe(listener: (event: ApiEvent) => void): () => void;
+}
+
+const CONNECTION_TEST_TIMEOUT_MS = 15_000;
+
+export function createApi(deps: ApiDependencies): Api {
+  const events = new EventEmitter<{ event: [ApiEvent] }>();
+  events.setMaxListeners(0);
+  const emit = (event: ApiEvent) => events.emit('event', event);
+  deps.tokens.on('status', (status) => emit({ type: 'status', status }));
+  deps.tokens.on('progress', (gateway, progress) => emit({ type: 'progress', gateway, progress }));
+  deps.log.on('entry', (entry) => emit({ type: 'log', entry }));
+
+  const discoveries = new DiscoveryCache();
+  const signIns = new Map<string, AbortController>();
+
+  const localUrl = (name: string) => `${deps.proxyOrigin()}/mcp/${name}`;
+  const clientTarget = (name: string): ClientTarget => ({
+    name,
+    localUrl: localUrl(name),
+    gatekeyCommand: deps.gatekeyCommand,
+  });
+
+  async function view(gateway: Gateway): Promise<GatewayView> {
+    const secrets = await deps.secrets.read(gateway.name);
+    return {
+      gateway,
+      localUrl: localUrl(gateway.name),
+      status: deps.tokens.status(gateway.name),
+      hasClientSecret: Boolean(secrets?.clientSecret || secrets?.privateKeyPem),
+    };
+  }
+
+  async function saveSecrets(
+    name: string,
+    input: { clientSecret?: string | undefined; privateKeyPem?: string | undefined },
+  ): Promise<void> {
+    if (input.clientSecret === undefined && input.privateKeyPem === undefined) return;
+    const current = (await deps.secrets.read(name)) ?? {};
+    const next = { ...current };
+    if (input.clientSecret !== undefined) next.clientSecret = input.clientSecret || undefined;
+    if (input.privateKeyPem !== undefined) next.privateKeyPem = input.privateKeyPem || undefined;
+    await deps.secrets.write(name, next);
+  }
+
+  const gatewaysChanged = () => emit({ type: 'gateways', names: deps.store.list().map((g) => g.name) });
+
+  async function currentToken(name: string, kind: 'access_token' | 'id_token'): Promise<string> {
+    await deps.tokens.tokenFor(name);
+    const tokens = await deps.tokens.currentTokens(name);
+    const token = kind === 'id_token' ? tokens?.idToken : tokens?.accessToken;
+    if (!token) {
+      throw new GatekeyError(
+        'invalid_input',
+        `${name} has no ${kind === 'id_token' ? 'ID token' : 'access token'}.`,
+        kind === 'id_token'
+          ? 'ID tokens come only from a browser sign-in with the `openid` scope.'
+          : `Sign in first: gatekey login ${name}`,
+      );
+    }
+    return token;
+  }
+
+  const handlers: Handlers = {
+    'app.info': async () => ({
+      version: deps.version,
+      proxyOrigin: deps.proxyOrigin(),
+      home: deps.home,
+      secretStore: deps.secrets.kind,
+      platform: process.platform,
+    }),
+    'gateways.list': async () => Promise.all(deps.store.list().map(view)),
+    'gateways.get': async ({ name }) => view(deps.store.require(name)),
+    'gateways.add': async (input) => {
+      const gateway = deps.store.add(parseInput(GatewaySchema, input.gateway, 'gateway'));
+      await saveSecrets(gateway.name, input);
+      await deps.tokens.reload(gateway.name);
+      gatewaysChanged();
+      return view(gateway);
+    },
+    'gateways.update': async (input) => {
+      const patch = parseInput(GatewaySchema.omit({ name: true }).partial(), input.patch, 'gateway');
+      const gateway = deps.store.update(input.name, patch);
+      discoveries.forget(input.name);
+      await saveSecrets(input.name, input);
+      await deps.tokens.reload(gateway.name);
+      gatewaysChanged();
+      return view(gateway);
+    },
+    'gateways.remove': async ({ name }) => {
+      signIns.get(name)?.abort();
+      await deps.tokens.forget(name);
+      deps.store.remove(name);
+      discoveries.forget(name);
+      gatewaysChanged();
+      return { name };
+    },
+    'gateways.discover': async ({ gateway }) => {
+      const draft = parseInput(
+        GatewaySchema,
+        { name: 'discovery', ...(gateway as object) },
+        'gateway',
+      );
+      return discover(draft);
+    },
+    'gateways.test': async ({ name }) => testConnection(localUrl(deps.store.require(name).name)),
+    'auth.signIn': async ({ name }) => {
+      deps.store.require(name);
+      signIns.get(name)?.abort();
+      const controller = new AbortController();
+      signIns.set(name, controller);
+      try {
+        return await deps.tokens.signIn(name, {
+          openBrowser: deps.openBrowser,
+          signal: controller.signal,
+        });
+      } finally {
+        if (signIns.get(name) === controller) signIns.delete(name);
+      }
+    },
+    'auth.cancelSignIn': async ({ name }) => {
+      const controller = signIns.get(name);
+      controller?.abort();
+      return { cancelled: Boolean(controller) };
+    },
+    'auth.signOut': async ({ name }) => {
+      await deps.tokens.signOut(name);
+      return deps.tokens.status(name);
+    },
+    'auth.refresh': async ({ name }) => deps.tokens.refreshNow(name),
+    'tokens.get': async ({ name, kind }) => {
+      const gateway = deps.store.require(name);
+      const tokenKind = kind ?? gateway.tokenToSend;
+      const token = await currentToken(name, tokenKind);
+      return { token, kind: tokenKind, expiresAt: deps.tokens.status(name).expiresAt };
+    },
+    'tokens.inspect': async ({ name, kind }) => {
+      const gateway = deps.store.require(name);
+      const token = await currentToken(name, kind);
+      const discovery = await discoveries.get(gateway).catch(() => undefined);
+      const secrets = await deps.secrets.read(name);
+      return inspectToken(token, {
+        tokenKind: kind,
+        issuer: discovery?.authorizationServer.issuer ?? gateway.issuer,
+        jwksUri: discovery?.authorizationServer.jwksUri,
+        expectedAudience:
+          gateway.audience ?? (gateway.resource === false ? undefined : discovery?.resource),
+        clientId: gateway.clientId ?? secrets?.registration?.clientId,
+        requestedScopes: discovery?.scopes ?? gateway.scopes,
+        stepUpScopes: deps.tokens.status(name).stepUpScopes,
+      });
+    },
+    'tokens.inspectRaw': async ({ token, kind }) => inspectToken(token.trim(), { tokenKind: kind }),
+    'log.recent': async (filter) => deps.log.recent(filter),
+    'clients.list': async ({ name }) =>
+      CLIENT_IDS.map((client) => clientConfig(client, clientTarget(deps.store.require(name).name))),
+    'clients.write': async ({ name, client, scope }) =>
+      writeClientConfig(client, clientTarget(deps.store.require(name).name), { scope }),
+    'settings.get': async () => deps.store.settings(),
+    'settings.update': async (patch) => deps.store.updateSettings(patch),
+    'demo.start': async () => {
+      if (!deps.startDemo) {
+        throw new GatekeyError('invalid_input', 'The demo gateway is not available here.', 'Run: gatekey demo');
+      }
+      const demo = await deps.startDemo();
+      const input = parseInput(GatewaySchema, demo.gateway, 'gateway');
+      if (deps.store.get(input.name)) deps.store.remove(input.name);
+      const gateway = deps.store.add(input);
+      await saveSecrets(gateway.name, demo);
+      await deps.tokens.reload(gateway.name);
+      if (gateway.auth === 'client_credentials') await deps.tokens.signIn(gateway.name, { openBrowser: deps.openBrowser });
+      gatewaysChanged();
+      return view(gateway);
+    },
+  };
+
+  async function invoke<C extends CommandName>(command: C, input: unknown): Promise<CommandOutputs[C]> {
+    const schema = commandInputs[command];
+    if (!schema) {
+      throw new GatekeyError('invalid_input', `Unknown command "${String(command)}".`);
+    }
+    const parsed = parseInput(schema, input ?? {}, `input for ${command}`);
+    const handler = handlers[command] as (input: unknown) => Promise<CommandOutputs[C]>;
+    return handler(parsed);
+  }
+
+  return {
+    invoke,
+    async call(command, input) {
+      try {
+        if (!Object.hasOwn(commandInputs, command)) {
+          throw new GatekeyError('invalid_input', `Unknown command "${command}".`);
+        }
+        return { result: await invoke(command as CommandName, input) };
+      } catch (error) {
+        return { error: toApiError(error) };
+      }
+    },
+    subscribe(listener) {
+      events.on('event', listener);
+      return () => events.off('event', listener);
+    },
+  };
+}
+
+export function toApiError(error: unknown): { code: string; message: string; hint?: string; field?: string } {
+  if (error instanceof GatekeyError) return error.toJSON();
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'internal', message };
+}
+
+async function testConnection(url: string): Promise<ConnectionTest> {
+  const started = performance.now();
+  const client = new Client({ name: 'gatekey-connection-test', version: '1' });
+  const transport = new StreamableHTTPClientTransport(new URL(url));
+  const timeout = AbortSignal.timeout(CONNECTION_TEST_TIMEOUT_MS);
+  try {
+    await client.connect(transport, { signal: timeout, timeout: CONNECTION_TEST_TIMEOUT_MS });
+    const { tools } = await client.listTools(undefined, { signal: timeout });
+    const server = client.getServerVersion();
+    return {
+      ok: true,
+      durationMs: Math.round(performance.now() - started),
+      serverName: server?.name,
+      serverVersion: server?.version,
+      tools: tools.map((tool) => ({ name: tool.name, description: tool.description })),
+    };
+  } catch (error) {
+    return {
+      ok: false,
+      durationMs: Math.round(performance.now() - started),
+      tools: [],
+      error: toApiError(error),
+    };
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}

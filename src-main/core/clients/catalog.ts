@@ -1,0 +1,114 @@
+import type { Locations } from './environment.js';
+import { cursorInstallLink, kiroInstallLink, shellCommand, vscodeInstallLink } from './links.js';
+import type { ClientId, ClientTarget, ConfigFileLocation } from './types.js';
+
+type Entry = Record<string, unknown>;
+
+/** How one client is configured, as its own documentation describes it. */
+export interface ClientDefinition {
+  displayName: string;
+  serversKey: 'servers' | 'mcpServers';
+  entry(target: ClientTarget): Entry;
+  /** Files Gatekey may merge the entry into, the default first. */
+  files(at: Locations): ConfigFileLocation[];
+  installLink?(name: string, entry: Entry): string;
+  command?(target: ClientTarget): string;
+  notes: string[];
+}
+
+const NO_CREDENTIALS =
+  'The entry holds no credentials: Gatekey adds a fresh token to each request, so keep Gatekey running.';
+
+const user = (path: string): ConfigFileLocation => ({ scope: 'user', path });
+const workspace = (path: string): ConfigFileLocation => ({ scope: 'workspace', path });
+
+const typedHttpEntry = ({ localUrl }: ClientTarget): Entry => ({ type: 'http', url: localUrl });
+const urlEntry = ({ localUrl }: ClientTarget): Entry => ({ url: localUrl });
+
+export const CLIENTS: Record<ClientId, ClientDefinition> = {
+  // https://code.visualstudio.com/docs/copilot/reference/mcp-configuration
+  vscode: {
+    displayName: 'VS Code',
+    serversKey: 'servers',
+    entry: typedHttpEntry,
+    files: (at) => [
+      user(at.appData('Code', 'User', 'mcp.json')),
+      workspace(at.workspace('.vscode', 'mcp.json')),
+    ],
+    installLink: vscodeInstallLink,
+    notes: [
+      NO_CREDENTIALS,
+      'In a VS Code profile other than Default, the user file lives under User/profiles/: open it with "MCP: Open User Configuration".',
+    ],
+  },
+  // https://cursor.com/docs/mcp, https://cursor.com/docs/mcp/install-links
+  cursor: {
+    displayName: 'Cursor',
+    serversKey: 'mcpServers',
+    entry: urlEntry,
+    files: (at) => [
+      user(at.home('.cursor', 'mcp.json')),
+      workspace(at.workspace('.cursor', 'mcp.json')),
+    ],
+    installLink: cursorInstallLink,
+    notes: [NO_CREDENTIALS],
+  },
+  // https://docs.anthropic.com/en/docs/claude-code/mcp
+  'claude-code': {
+    displayName: 'Claude Code',
+    serversKey: 'mcpServers',
+    entry: typedHttpEntry,
+    // The user scope lives in ~/.claude.json, a state file Claude Code rewrites itself: the command adds to it.
+    files: (at) => [workspace(at.workspace('.mcp.json'))],
+    command: ({ name, localUrl }) =>
+      shellCommand([
+        'claude',
+        'mcp',
+        'add',
+        '--transport',
+        'http',
+        '--scope',
+        'user',
+        name,
+        localUrl,
+      ]),
+    notes: [
+      NO_CREDENTIALS,
+      'The command adds the server for all your projects; .mcp.json shares it with everyone who opens this project.',
+    ],
+  },
+  // https://modelcontextprotocol.io/quickstart/user
+  'claude-desktop': {
+    displayName: 'Claude Desktop',
+    serversKey: 'mcpServers',
+    entry: ({ name, gatekeyCommand }) => ({
+      command: gatekeyCommand.command,
+      args: [...gatekeyCommand.args, 'stdio', name],
+    }),
+    files: (at) => [user(at.appData('Claude', 'claude_desktop_config.json'))],
+    notes: [
+      'Claude Desktop has no HTTP transport in its config file: it runs `gatekey stdio`, which relays to the local proxy.',
+      'Quit and reopen Claude Desktop to load the change.',
+    ],
+  },
+  // https://kiro.dev/docs/mcp/configuration, https://kiro.dev/docs/mcp/share/
+  kiro: {
+    displayName: 'Kiro',
+    serversKey: 'mcpServers',
+    entry: urlEntry,
+    files: (at) => [
+      user(at.home('.kiro', 'settings', 'mcp.json')),
+      workspace(at.workspace('.kiro', 'settings', 'mcp.json')),
+    ],
+    installLink: kiroInstallLink,
+    notes: [NO_CREDENTIALS],
+  },
+  // https://docs.windsurf.com/windsurf/cascade/mcp
+  windsurf: {
+    displayName: 'Windsurf',
+    serversKey: 'mcpServers',
+    entry: ({ localUrl }) => ({ serverUrl: localUrl }),
+    files: (at) => [user(at.home('.codeium', 'windsurf', 'mcp_config.json'))],
+    notes: [NO_CREDENTIALS, "Press refresh in Windsurf's MCP panel to load the change."],
+  },
+};

@@ -1,0 +1,63 @@
+export const CLIENT_IDS = [
+  'vscode',
+  'cursor',
+  'claude-code',
+  'claude-desktop',
+  'kiro',
+  'windsurf',
+] as const;
+export type ClientId = (typeof CLIENT_IDS)[number];
+
+export type ConfigScope = 'user' | 'workspace';
+
+/** What an IDE entry points at: the local proxy, never the gateway and never a token. */
+export interface ClientTarget {
+  name: string;
+  localUrl: string;
+  /** How to run `gatekey`, for clients that only start stdio servers (Claude Desktop). */
+  gatekeyCommand: { command: string; args: string[] };
+}
+
+/** Where the user's files live; a parameter so that paths for every OS can be computed and tested. */
+export interface Environment {
+  platform: NodeJS.Platform;
+  homedir: string;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export interface ConfigFileLocation {
+  scope: ConfigScope;
+  path: string;
+}
+
+export interface ClientConfigPlan {
+  client: ClientId;
+  displayName: string;
+  /** The key under `servers` / `mcpServers`. */
+  entryKey: string;
+  entry: Record<string, unknown>;
+  /** A complete file fragment to paste, pretty JSON. */
+  snippet: string;
+  files: ConfigFileLocation[];
+  /** A vscode:, cursor: or kiro.dev link that asks the IDE to add the entry. */
+  installLink?: string;
+  /** A shell command that adds the entry, e.g. `claude mcp add …`. */
+  command?: string;
+  notes: string[];
+}
+
+export interface WriteOptions {
+  /** An explicit file; otherwise the plan's file for `scope` (default: its first file). */
+  file?: string;
+  scope?: ConfigScope;
+  environment?: Environment;
+}
+
+export interface WriteResult {
+  path: string;
+  backupPath?: string;
+  change: 'created' | 'added' | 'updated' | 'unchanged';
+  /** The entry that was replaced, when `change` is `updated`. */
+  previous?: Record<string, unknown>;
+}

@@ -1,0 +1,290 @@
+import fs from 'node:fs';
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { z } from 'zod';
+import { GatekeyError } from '../errors.js';
+import { readTextIfExists, runtimeFile, writePrivateFile } from '../paths.js';
+import {
+  GatewaySchema,
+  SettingsSchema,
+  type Gateway,
+  type GatewayInput,
+  type Settings,
+  type SettingsInput,
+} from './schema.js';
+
+export const CONFIG_FILE_NAME = 'config.json';
+const CONFIG_VERSION = 1;
+
+const uniqueGatewayNames = (gateways: Gateway[], context: z.RefinementCtx): void => {
+  const firstIndexByName = new Map<string, number>();
+  gateways.forEach((gateway, index) => {
+    const first = firstIndexByName.get(gateway.name);
+    if (first === undefined) firstIndexByName.set(gateway.name, index);
+    else
+      context.addIssue({
+        code: 'custom',
+        path: [index, 'name'],
+        message: `duplicate name "${gateway.name}" (already used by gateways[${first}])`,
+      });
+  });
+};
+
+/** The whole config file: what `<home>/config.json` holds. */
+export const ConfigFileSchema = z
+  .object({
+    version: z.literal(CONFIG_VERSION),
+    gateways: z.array(GatewaySchema).default([]).superRefine(uniqueGatewayNames),
+    settings: SettingsSchema.prefault({}),
+  })
+  .strict();
+
+export type ConfigFile = z.output<typeof ConfigFileSchema>;
+
+/** `gateways[1].extraHeaders["X Bad"]`: a zod path the way a person reads it. */
+function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((key, index) => {
+      if (typeof key === 'number') return `[${key}]`;
+      const name = String(key);
+      if (!/^[A-Za-z_$][\w$]*$/.test(name)) return `[${JSON.stringify(name)}]`;
+      return index === 0 ? name : `.${name}`;
+    })
+    .join('');
+}
+
+interface Problem {
+  /** `gateways[1].url`; empty for the document itself. */
+  field: string;
+  message: string;
+}
+
+function problemsOf(issue: z.core.$ZodIssue): Problem[] {
+  if (issue.code === 'unrecognized_keys')
+    return issue.keys.map((key) => ({
+      field: formatPath([...issue.path, key]),
+      message: 'unknown field',
+    }));
+  const message =
+    issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+  return [{ field: formatPath(issue.path), message }];
+}
+
+const MAX_PROBLEMS_SHOWN = 3;
+
+/** Every problem as `field: what was expected`, joined on one line. */
+export function describeIssues(error: z.ZodError): string {
+  const lines = error.issues
+    .flatMap(problemsOf)
+    .map(({ field, message }) => (field ? `${field}: ${message}` : message));
+  const shown = lines.slice(0, MAX_PROBLEMS_SHOWN).join('; ');
+  const more = lines.length - MAX_PROBLEMS_SHOWN;
+  return more > 0 ? `${shown} (and ${more} more)` : shown;
+}
+
+/** Input that failed its schema, with the first field at fault for a form to point at. */
+function invalidInput(subject: string, error: z.ZodError): GatekeyError {
+  const [firstIssue] = error.issues;
+  const field = firstIssue && problemsOf(firstIssue)[0]?.field;
+  return new GatekeyError(
+    'invalid_input',
+    `${subject} is not valid: ${describeIssues(error)}.`,
+    'Correct the field named before the colon and try again.',
+    field ? { field } : undefined,
+  );
+}
+
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, column: offset - before.lastIndexOf('\n') };
+}
+
+/** `line 3, column 2: property name expected`; JSON.parse's own words if the scanner finds no fault. */
+function describeJsonSyntaxError(text: string, parseError: SyntaxError): string {
+  const errors: ParseError[] = [];
+  parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false });
+  const first = errors[0];
+  if (!first) return parseError.message;
+  const { line, column } = lineAndColumn(text, first.offset);
+  const what = printParseErrorCode(first.error)
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase();
+  return `line ${line}, column ${column}: ${what}`;
+}
+
+function parseGateway(input: GatewayInput): Gateway {
+  const result = GatewaySchema.safeParse(input);
+  if (result.success) return result.data;
+  throw invalidInput(input.name ? `Gateway "${input.name}"` : 'The gateway', result.error);
+}
+
+function parseSettings(input: SettingsInput): Settings {
+  const result = SettingsSchema.safeParse(input);
+  if (result.success) return result.data;
+  throw invalidInput('The settings', result.error);
+}
+
+function serialize(config: ConfigFile): string {
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+/** Identifies one version of the file: an atomic rename changes the inode, an edit the mtime. */
+function fileStamp(file: string): string | undefined {
+  const stat = fs.statSync(file, { bigint: true, throwIfNoEntry: false });
+  return stat && `${stat.ino}:${stat.mtimeNs}:${stat.size}`;
+}
+
+interface Snapshot {
+  stamp: string | undefined;
+  /** The file's bytes, to back up before the next write; undefined when there is no file. */
+  text: string | undefined;
+  config: ConfigFile;
+}
+
+/**
+ * The gateways and settings in `<home>/config.json`. Another process (the CLI, the tray) may edit
+ * the file at any time, so every call checks the file's stamp and re-reads it when it changed.
+ * Writes are atomic (mode 0600) and first save the previous good file as `config.json.bak`.
+ * A file that does not parse or match the schema is never overwritten.
+ */
+export class GatewayStore {
+  readonly file: string;
+  readonly backupFile: string;
+  #snapshot: Snapshot | undefined;
+
+  constructor(home: string) {
+    this.file = runtimeFile(home, CONFIG_FILE_NAME);
+    this.backupFile = `${this.file}.bak`;
+  }
+
+  list(): Gateway[] {
+    return structuredClone(this.#current().gateways);
+  }
+
+  get(name: string): Gateway | undefined {
+    const gateway = this.#current().gateways.find((candidate) => candidate.name === name);
+    return gateway && structuredClone(gateway);
+  }
+
+  require(name: string): Gateway {
+    const gateway = this.get(name);
+    if (!gateway) throw this.#notFound(name);
+    return gateway;
+  }
+
+  add(input: GatewayInput): Gateway {
+    const gateway = parseGateway(input);
+    return this.#edit((config) => {
+      if (config.gateways.some((existing) => existing.name === gateway.name))
+        throw new GatekeyError(
+          'gateway_exists',
+          `A gateway named "${gateway.name}" already exists.`,
+          `Choose another name, or remove the old one first: gatekey remove ${gateway.name}`,
+        );
+      config.gateways.push(gateway);
+      return gateway;
+    });
+  }
+
+  /** Merges `patch` into the gateway; a field set to undefined returns to its default. */
+  update(name: string, patch: Partial<GatewayInput>): Gateway {
+    if (patch.name !== undefined && patch.name !== name)
+      throw new GatekeyError(
+        'invalid_input',
+        `A gateway cannot be renamed ("${name}" to "${patch.name}"): its tokens are stored under its name.`,
+        `Add "${patch.name}" as a new gateway and remove "${name}".`,
+      );
+    return this.#edit((config) => {
+      const { index, gateway } = this.#locate(config, name);
+      const updated = parseGateway({ ...gateway, ...patch, name });
+      config.gateways[index] = updated;
+      return updated;
+    });
+  }
+
+  remove(name: string): Gateway {
+    return this.#edit((config) => {
+      const { index, gateway } = this.#locate(config, name);
+      config.gateways.splice(index, 1);
+      return gateway;
+    });
+  }
+
+  settings(): Settings {
+    return structuredClone(this.#current().settings);
+  }
+
+  updateSettings(patch: Partial<SettingsInput>): Settings {
+    return this.#edit((config) => {
+      config.settings = parseSettings({ ...config.settings, ...patch });
+      return config.settings;
+    });
+  }
+
+  #current(): ConfigFile {
+    return this.#read().config;
+  }
+
+  #read(): Snapshot {
+    const stamp = fileStamp(this.file);
+    if (this.#snapshot && stamp !== undefined && this.#snapshot.stamp === stamp)
+      return this.#snapshot;
+    const text = readTextIfExists(this.file);
+    const config =
+      text === undefined ? ConfigFileSchema.parse({ version: CONFIG_VERSION }) : this.#parse(text);
+    this.#snapshot = { stamp, text, config };
+    return this.#snapshot;
+  }
+
+  /** Applies `change` to a fresh copy of the file's config and writes it back atomically. */
+  #edit<T>(change: (config: ConfigFile) => T): T {
+    const { text, config } = this.#read();
+    const draft = structuredClone(config);
+    const result = change(draft);
+    if (text !== undefined) writePrivateFile(this.backupFile, text);
+    writePrivateFile(this.file, serialize(draft));
+    return structuredClone(result);
+  }
+
+  #parse(text: string): ConfigFile {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw this.#invalid(
+        `is not valid JSON at ${describeJsonSyntaxError(text, error as SyntaxError)}`,
+      );
+    }
+    const result = ConfigFileSchema.safeParse(json);
+    if (!result.success)
+      throw this.#invalid(`does not match the schema: ${describeIssues(result.error)}`);
+    return result.data;
+  }
+
+  #invalid(problem: string): GatekeyError {
+    const restore = fs.existsSync(this.backupFile)
+      ? `or restore the last good copy: cp "${this.backupFile}" "${this.file}"`
+      : 'or move it away to start with no gateways';
+    return new GatekeyError(
+      'config_invalid',
+      `The config file ${this.file} ${problem}.`,
+      `Gatekey will not change this file until it is fixed. Correct it by hand, ${restore}.`,
+    );
+  }
+
+  #locate(config: ConfigFile, name: string): { index: number; gateway: Gateway } {
+    const index = config.gateways.findIndex((gateway) => gateway.name === name);
+    const gateway = config.gateways[index];
+    if (!gateway) throw this.#notFound(name, config);
+    return { index, gateway };
+  }
+
+  #notFound(name: string, config: ConfigFile = this.#current()): GatekeyError {
+    const known = config.gateways.map((gateway) => gateway.name);
+    const hint =
+      known.length > 0
+        ? `Known gateways: ${known.join(', ')}. Run \`gatekey list\` to see them.`
+        : `No gateway is configured yet. Add one with: gatekey add ${name} --url <gateway URL>`;
+    return new GatekeyError('gateway_not_found', `No gateway named "${name}".`, hint);
+  }
+}

@@ -1,0 +1,166 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { GatekeyError } from './errors.js';
+import { createProxyHandler, guardLocalRequest } from './proxy/index.js';
+import type { Api, ApiDependencies } from './api/commands.js';
+import { ControlApi, randomToken } from './api/http-transport.js';
+import { createCore } from './core.js';
+import type { GatewayStore } from './gateways/store.js';
+import type { SecretStore } from './secrets/types.js';
+import type { TokenManager } from './tokens/manager.js';
+import { serveDashboard } from './dashboard.js';
+import {
+  isProcessAlive,
+  readInstanceRecord,
+  removeInstanceRecord,
+  writeInstanceRecord,
+} from './instance-file.js';
+import type { ClientTarget } from './clients/index.js';
+
+export interface InstanceOptions {
+  home: string;
+  version: string;
+  /** Default: the port in settings (7421). 0 picks a free port (tests). */
+  port?: number;
+  insecureFileStore?: boolean;
+  secrets?: SecretStore;
+  /** The built renderer (dist/renderer): served at `/` for the headless dashboard. */
+  uiDir?: string;
+  openBrowser?: (url: string) => Promise<void>;
+  onWarning?: (message: string) => void;
+  gatekeyCommand?: ClientTarget['gatekeyCommand'];
+  startDemo?: ApiDependencies['startDemo'];
+}
+
+export interface RunningInstance {
+  readonly api: Api;
+  readonly port: number;
+  readonly proxyOrigin: string;
+  readonly tokens: TokenManager;
+  readonly store: GatewayStore;
+  /** A one-time URL that signs a browser in to the dashboard. */
+  dashboardUrl(): string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the one owner of tokens: TokenManager, proxy, control API and dashboard on a single
+ * loopback port, and records itself so every other `gatekey` command talks to it.
+ */
+export async function startInstance(options: InstanceOptions): Promise<RunningInstance> {
+  await refuseSecondInstance(options.home);
+  const secret = randomToken();
+  let port: number;
+  const { api, store, tokens, log, proxyOrigin } = createCore({
+    ...options,
+    port: () => port,
+    gatekeyCommand: options.gatekeyCommand ?? { command: 'gatekey', args: [] },
+  });
+  port = options.port ?? store.settings().port;
+  const control = new ControlApi(api, secret);
+  const proxy = createProxyHandler({
+    port,
+    gateways: store,
+    tokens,
+    log,
+    allowedOrigins: store.settings().allowedOrigins,
+    publicOrigin: proxyOrigin,
+  });
+
+  const server = createServer((req, res) => {
+    const dashboardOrigins = [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
+    const isMcp = (req.url ?? '').startsWith('/mcp/');
+    const verdict = guardLocalRequest(
+      req,
+      port,
+      isMcp ? store.settings().allowedOrigins : dashboardOrigins,
+    );
+    if (!verdict.ok) {
+      res.writeHead(verdict.status, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(verdict.reason);
+      return;
+    }
+    route(req, res);
+  });
+  function route(req: IncomingMessage, res: ServerResponse): void {
+    if ((req.url ?? '').startsWith('/mcp/')) return proxy(req, res);
+    if (control.handle(req, res)) return;
+    serveDashboard(options.uiDir, req, res);
+  }
+
+  await tokens.start();
+  try {
+    port = await listenOnLoopback(server, port);
+  } catch (error) {
+    await tokens.stop();
+    throw error;
+  }
+  writeInstanceRecord(options.home, {
+    pid: process.pid,
+    port,
+    secret,
+    version: options.version,
+    startedAt: Date.now(),
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    api,
+    tokens,
+    store,
+    get port() {
+      return port;
+    },
+    get proxyOrigin() {
+      return proxyOrigin();
+    },
+    dashboardUrl: () => `${proxyOrigin()}${control.issueLoginPath()}`,
+    close() {
+      closing ??= (async () => {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await tokens.stop();
+        await removeInstanceRecord(options.home, secret);
+      })();
+      return closing;
+    },
+  };
+}
+
+async function refuseSecondInstance(home: string): Promise<void> {
+  const record = await readInstanceRecord(home);
+  if (record && record.pid !== process.pid && isProcessAlive(record.pid)) {
+    throw new GatekeyError(
+      'instance_running',
+      `Gatekey is already running (pid ${record.pid}, port ${record.port}) for ${home}.`,
+      'Use the running instance (every gatekey command talks to it), or quit it first.',
+    );
+  }
+}
+
+export function listenOnLoopback(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      if (error.code === 'EADDRINUSE') {
+        reject(
+          new GatekeyError(
+            'port_in_use',
+            `Port ${port} on 127.0.0.1 is already in use by another program.`,
+            `Free it, or choose another port: gatekey serve --port <n> (IDE configs then need the new URL).`,
+          ),
+        );
+      } else {
+        reject(error);
+      }
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, '127.0.0.1');
+  });
+}

@@ -1,0 +1,366 @@
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { importPKCS8 } from 'jose';
+import {
+  allowInsecureRequests,
+  ClientSecretBasic,
+  ClientSecretPost,
+  Configuration,
+  customFetch,
+  dynamicClientRegistration,
+  None,
+  PrivateKeyJwt,
+  refreshTokenGrant,
+  type ClientAuth,
+  type ClientMetadata,
+  type CryptoKey,
+  type CustomFetch,
+  type ServerMetadata,
+} from 'openid-client';
+import { GatekeyError, isGatekeyError } from '../errors.js';
+import { DEFAULT_REDIRECT_URI, type Gateway } from '../gateways/schema.js';
+import type { ClientRegistration, GatewaySecrets, SecretStore } from '../secrets/types.js';
+import type { Discovery } from './discovery.js';
+import { callIdp, type IdpContext } from './idp-errors.js';
+import { stringArray } from './json.js';
+import { fetchForOpenidClient, type HttpContext } from './transport.js';
+
+type AuthMethod = NonNullable<Gateway['tokenEndpointAuthMethod']>;
+
+const AUTH_METHODS: readonly string[] = [
+  'none',
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+] satisfies AuthMethod[];
+
+/** Everything the client side of a request needs. */
+export interface ClientContext {
+  gateway: Gateway;
+  secrets: SecretStore;
+  discovery: Discovery;
+  http: HttpContext;
+}
+
+export interface OAuthClient {
+  clientId: string;
+  method: AuthMethod;
+  auth: ClientAuth;
+  /** `configured`: the gateway's clientId; the others come from RFC 7591 registration. */
+  source: 'configured' | 'stored-registration' | 'new-registration';
+}
+
+export function idpContext({ gateway, discovery }: ClientContext): IdpContext {
+  return { gatewayName: gateway.name, issuer: discovery.metadata.issuer };
+}
+
+/** An openid-client Configuration for one request sequence, bound to the caller's signal. */
+export function openidConfiguration(context: ClientContext, client: OAuthClient): Configuration {
+  const { discovery, http } = context;
+  const metadata: Partial<ClientMetadata> = { token_endpoint_auth_method: client.method };
+  const configuration = new Configuration(
+    discovery.metadata,
+    client.clientId,
+    metadata,
+    client.auth,
+  );
+  configuration[customFetch] = fetchForOpenidClient(http);
+  if (discovery.plainHttp) allowInsecureRequests(configuration);
+  return configuration;
+}
+
+/** The client for a browser sign-in: configured, else registered (reusing a stored registration). */
+export async function clientForSignIn(
+  context: ClientContext,
+  redirectUri: string,
+): Promise<OAuthClient> {
+  const configured = await configuredClient(context);
+  if (configured) return configured;
+  if (!context.discovery.metadata.registration_endpoint)
+    throw needsConfiguredClient(context, redirectUri);
+  const stored = await storedRegistrationClient(context, redirectUri);
+  if (stored && (await isKnownToIdp(context, stored))) return stored;
+  return registerClient(context, redirectUri);
+}
+
+/** The client for client credentials: only a configured one can hold a secret or key. */
+export async function clientForClientCredentials(context: ClientContext): Promise<OAuthClient> {
+  const configured = await configuredClient(context);
+  if (configured) return configured;
+  const { name } = context.gateway;
+  throw new GatekeyError(
+    'config_invalid',
+    `Gateway ${name} uses client credentials but has no client ID.`,
+    `Set the app client registered at the IdP: gatekey edit ${name} --client-id ID --client-secret-stdin (or --private-key-file key.pem)`,
+  );
+}
+
+/** The client that obtained the refresh token: configured, or the stored registration. */
+export async function clientForRefresh(context: ClientContext): Promise<OAuthClient> {
+  const client = (await configuredClient(context)) ?? (await storedRegistrationClient(context));
+  if (client) return client;
+  const { name } = context.gateway;
+  throw new GatekeyError(
+    'invalid_grant',
+    `Gateway ${name} has no client registration for ${context.discovery.metadata.issuer}, so its refresh token cannot be used.`,
+    `Sign in again: gatekey login ${name}`,
+  );
+}
+
+/** Forgets a registration the IdP no longer knows; the next sign-in registers anew. */
+export async function dropRegistration({ gateway, secrets }: ClientContext): Promise<void> {
+  const stored = await secrets.read(gateway.name);
+  if (!stored?.registration) return;
+  const { registration: _forgotten, ...rest } = stored;
+  await secrets.write(gateway.name, rest);
+}
+
+async function configuredClient({
+  gateway,
+  secrets,
+}: ClientContext): Promise<OAuthClient | undefined> {
+  if (!gateway.clientId) return undefined;
+  const stored = (await secrets.read(gateway.name)) ?? {};
+  const method = gateway.tokenEndpointAuthMethod ?? defaultAuthMethod(stored);
+  return {
+    clientId: gateway.clientId,
+    method,
+    auth: await clientAuthentication(method, stored, gateway.name),
+    source: 'configured',
+  };
+}
+
+function defaultAuthMethod({ clientSecret, privateKeyPem }: GatewaySecrets): AuthMethod {
+  if (privateKeyPem) return 'private_key_jwt';
+  return clientSecret ? 'client_secret_basic' : 'none';
+}
+
+async function clientAuthentication(
+  method: AuthMethod,
+  { clientSecret, privateKeyPem }: GatewaySecrets,
+  gatewayName: string,
+): Promise<ClientAuth> {
+  switch (method) {
+    case 'none':
+      return None();
+    case 'client_secret_basic':
+      return ClientSecretBasic(requireSecret(clientSecret, method, gatewayName));
+    case 'client_secret_post':
+      return ClientSecretPost(requireSecret(clientSecret, method, gatewayName));
+    case 'private_key_jwt':
+      return PrivateKeyJwt(await importPrivateKey(privateKeyPem, gatewayName));
+  }
+}
+
+function requireSecret(
+  secret: string | undefined,
+  method: AuthMethod,
+  gatewayName: string,
+): string {
+  if (secret) return secret;
+  throw new GatekeyError(
+    'config_invalid',
+    `Gateway ${gatewayName} authenticates its client with ${method}, but no client secret is stored.`,
+    `Store it in the keychain: gatekey edit ${gatewayName} --client-secret-stdin < secret.txt`,
+  );
+}
+
+async function importPrivateKey(pem: string | undefined, gatewayName: string): Promise<CryptoKey> {
+  const hint = `Store a PEM private key (PKCS#8, PKCS#1 or SEC1): gatekey edit ${gatewayName} --private-key-file key.pem`;
+  if (!pem) {
+    throw new GatekeyError(
+      'config_invalid',
+      `Gateway ${gatewayName} authenticates its client with private_key_jwt, but no private key is stored.`,
+      hint,
+    );
+  }
+  try {
+    const key = createPrivateKey(pem);
+    const pkcs8 = key.export({ type: 'pkcs8', format: 'pem' }).toString();
+    return await importPKCS8(pkcs8, signingAlgorithm(key));
+  } catch (error) {
+    throw new GatekeyError(
+      'config_invalid',
+      `The private key stored for gateway ${gatewayName} cannot sign client assertions: ${error instanceof Error ? error.message : String(error)}.`,
+      hint,
+      { cause: error },
+    );
+  }
+}
+
+const CURVE_ALGORITHMS: Record<string, string> = {
+  prime256v1: 'ES256',
+  secp384r1: 'ES384',
+  secp521r1: 'ES512',
+};
+
+function signingAlgorithm(key: KeyObject): string {
+  switch (key.asymmetricKeyType) {
+    case 'rsa':
+      return 'RS256';
+    case 'rsa-pss':
+      return 'PS256';
+    case 'ed25519':
+      return 'EdDSA';
+    case 'ec': {
+      const algorithm = CURVE_ALGORITHMS[key.asymmetricKeyDetails?.namedCurve ?? ''];
+      if (algorithm) return algorithm;
+    }
+  }
+  throw new Error(
+    `expected an RSA, EC (P-256, P-384, P-521) or Ed25519 key, got ${key.asymmetricKeyType ?? 'another'} key`,
+  );
+}
+
+function needsConfiguredClient(context: ClientContext, redirectUri: string): GatekeyError {
+  const { name } = context.gateway;
+  return new GatekeyError(
+    'config_invalid',
+    `The identity provider ${context.discovery.metadata.issuer} offers no dynamic client registration, and gateway ${name} has no client ID.`,
+    `This IdP (Cognito and Entra are like this) needs an app client registered by hand: create a public client with PKCE and the callback URL ${redirectUri}, then: gatekey edit ${name} --client-id ID`,
+  );
+}
+
+async function storedRegistrationClient(
+  context: ClientContext,
+  redirectUri?: string,
+): Promise<OAuthClient | undefined> {
+  const registration = (await context.secrets.read(context.gateway.name))?.registration;
+  if (!registration || registration.issuer !== context.discovery.metadata.issuer) return undefined;
+  if (
+    redirectUri &&
+    !registration.redirectUris.some((uri) => sameRedirect(uri, redirectUri, context.gateway))
+  ) {
+    return undefined;
+  }
+  return clientFromRegistration(registration, context.gateway.name, 'stored-registration');
+}
+
+/**
+ * With the default redirect (port 0) every sign-in listens on another port; RFC 8252 §7.3 has
+ * the IdP accept any port for a loopback redirect, so the port does not count then.
+ */
+function sameRedirect(registered: string, current: string, gateway: Gateway): boolean {
+  const anyPort = new URL(gateway.redirectUri ?? DEFAULT_REDIRECT_URI).port === '0';
+  const withoutPort = (uri: string) => {
+    const url = new URL(uri);
+    if (anyPort) url.port = '';
+    return url.href;
+  };
+  return withoutPort(registered) === withoutPort(current);
+}
+
+async function clientFromRegistration(
+  registration: ClientRegistration,
+  gatewayName: string,
+  source: OAuthClient['source'],
+): Promise<OAuthClient> {
+  const method = registration.tokenEndpointAuthMethod;
+  if (!isAuthMethod(method) || method === 'private_key_jwt') {
+    throw new GatekeyError(
+      'invalid_client',
+      `The identity provider registered Gatekey with token endpoint authentication ${method}, which Gatekey cannot use for a registered client.`,
+      `Register an app client by hand and set it: gatekey edit ${gatewayName} --client-id ID`,
+    );
+  }
+  return {
+    clientId: registration.clientId,
+    method,
+    auth: await clientAuthentication(
+      method,
+      { clientSecret: registration.clientSecret },
+      gatewayName,
+    ),
+    source,
+  };
+}
+
+function isAuthMethod(method: string): method is AuthMethod {
+  return AUTH_METHODS.includes(method);
+}
+
+/**
+ * Asks the token endpoint to redeem a refresh token that cannot exist: a known client gets
+ * `invalid_grant`, a forgotten one `invalid_client`. This finds a stale registration before the
+ * browser opens, where the IdP would show an error page and never call back.
+ */
+async function isKnownToIdp(context: ClientContext, client: OAuthClient): Promise<boolean> {
+  const configuration = openidConfiguration(context, client);
+  try {
+    await callIdp(idpContext(context), context.http.signal, () =>
+      refreshTokenGrant(configuration, 'gatekey-registration-check'),
+    );
+    return true;
+  } catch (error) {
+    if (isGatekeyError(error, 'invalid_client')) return false;
+    if (isGatekeyError(error, 'invalid_grant') || isGatekeyError(error, 'idp_error')) return true;
+    throw error;
+  }
+}
+
+/** RFC 7591 registration of Gatekey as a native app with a loopback redirect; stored for reuse. */
+async function registerClient(context: ClientContext, redirectUri: string): Promise<OAuthClient> {
+  const { gateway, secrets, discovery, http } = context;
+  const issuer = discovery.metadata.issuer;
+  const requested: Partial<ClientMetadata> = {
+    client_name: 'Gatekey',
+    application_type: 'native',
+    redirect_uris: [redirectUri],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+  };
+  const metadataUrl = new URL('/.well-known/oauth-authorization-server', issuer);
+  const configuration = await callIdp(idpContext(context), http.signal, () =>
+    dynamicClientRegistration(metadataUrl, requested, None(), {
+      [customFetch]: answeringWithMetadata(
+        metadataUrl.href,
+        discovery.metadata,
+        fetchForOpenidClient(http),
+      ),
+      execute: discovery.plainHttp ? [allowInsecureRequests] : [],
+    }),
+  ).catch((error: unknown) => {
+    throw isGatekeyError(error, 'idp_error')
+      ? registrationRefused(error, gateway.name, redirectUri)
+      : error;
+  });
+  const registered = configuration.clientMetadata();
+  const registration: ClientRegistration = {
+    issuer,
+    clientId: registered.client_id,
+    clientSecret:
+      typeof registered.client_secret === 'string' ? registered.client_secret : undefined,
+    tokenEndpointAuthMethod: String(registered.token_endpoint_auth_method ?? 'none'),
+    redirectUris: stringArray(registered.redirect_uris) ?? [redirectUri],
+    registeredAt: Date.now(),
+  };
+  await secrets.write(gateway.name, { ...(await secrets.read(gateway.name)), registration });
+  return clientFromRegistration(registration, gateway.name, 'new-registration');
+}
+
+/**
+ * openid-client's dynamicClientRegistration fetches the server metadata itself; answer that
+ * request with the metadata discovery already validated (it may come from the MCP default
+ * endpoints, which have no document to fetch).
+ */
+function answeringWithMetadata(
+  url: string,
+  metadata: ServerMetadata,
+  next: CustomFetch,
+): CustomFetch {
+  return async (requested, init) =>
+    requested === url ? Response.json(metadata) : next(requested, init);
+}
+
+function registrationRefused(
+  error: GatekeyError,
+  gatewayName: string,
+  redirectUri: string,
+): GatekeyError {
+  return new GatekeyError(
+    'idp_error',
+    `Dynamic client registration failed. ${error.message}`,
+    `Register an app client by hand (public, PKCE, callback URL ${redirectUri}) and set it: gatekey edit ${gatewayName} --client-id ID`,
+    { cause: error },
+  );
+}

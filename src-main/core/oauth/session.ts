@@ -1,0 +1,114 @@
+import { clientCredentialsGrant, refreshTokenGrant } from 'openid-client';
+import { GatekeyError, isGatekeyError } from '../errors.js';
+import type { Gateway } from '../gateways/schema.js';
+import type { SecretStore, TokenSet } from '../secrets/types.js';
+import {
+  clientForClientCredentials,
+  clientForRefresh,
+  dropRegistration,
+  idpContext,
+  openidConfiguration,
+  type ClientContext,
+} from './client.js';
+import { discoverServer, type Discovery } from './discovery.js';
+import { callIdp } from './idp-errors.js';
+import { signInCancelled } from './loopback.js';
+import { signInWithBrowser } from './sign-in.js';
+import { joinScopes, presentParameters, toTokenSet } from './tokens.js';
+import type { BrowserSignInOptions, DiscoveryResult, OAuthSession } from './types.js';
+
+type Fetch = typeof fetch;
+
+export function createOAuthSession(
+  gateway: Gateway,
+  secrets: SecretStore,
+  options: { fetch?: Fetch } = {},
+): OAuthSession {
+  return new GatewayOAuthSession(gateway, secrets, options.fetch ?? fetch);
+}
+
+/** The OAuth engine for one gateway; discovery runs once and is reused until `discover()`. */
+class GatewayOAuthSession implements OAuthSession {
+  private discovery?: Discovery;
+
+  constructor(
+    private readonly gateway: Gateway,
+    private readonly secrets: SecretStore,
+    private readonly fetch: Fetch,
+  ) {}
+
+  async discover(signal?: AbortSignal): Promise<DiscoveryResult> {
+    this.discovery = await discoverServer(this.gateway, { fetch: this.fetch, signal });
+    return this.discovery.result;
+  }
+
+  async signInWithBrowser(options: BrowserSignInOptions): Promise<TokenSet> {
+    try {
+      options.onProgress?.({
+        step: 'discovery',
+        message: `Finding the identity provider of ${this.gateway.url}.`,
+      });
+      return await signInWithBrowser(await this.context(options.signal), options);
+    } catch (error) {
+      if (options.signal?.aborted) throw signInCancelled(this.gateway.name);
+      throw error;
+    }
+  }
+
+  async clientCredentials(signal?: AbortSignal): Promise<TokenSet> {
+    const context = await this.context(signal);
+    const client = await clientForClientCredentials(context);
+    // offline_access asks for a refresh token, which client credentials never get.
+    const scopes = context.discovery.result.scopes.filter((scope) => scope !== 'offline_access');
+    const requestedAt = Date.now();
+    const response = await callIdp(idpContext(context), signal, () =>
+      clientCredentialsGrant(
+        openidConfiguration(context, client),
+        presentParameters({
+          scope: joinScopes(scopes),
+          resource: context.discovery.result.resource,
+          audience: this.gateway.audience,
+        }),
+      ),
+    );
+    return toTokenSet(response, { requestedAt, requestedScopes: scopes });
+  }
+
+  async refresh(refreshToken: string, signal?: AbortSignal): Promise<TokenSet> {
+    const context = await this.context(signal);
+    const client = await clientForRefresh(context);
+    const requestedAt = Date.now();
+    try {
+      const response = await callIdp(idpContext(context), signal, () =>
+        refreshTokenGrant(
+          openidConfiguration(context, client),
+          refreshToken,
+          presentParameters({ resource: context.discovery.result.resource }),
+        ),
+      );
+      return toTokenSet(response, {
+        requestedAt,
+        requestedScopes: context.discovery.result.scopes,
+        previousRefreshToken: refreshToken,
+      });
+    } catch (error) {
+      if (client.source === 'configured' || !isGatekeyError(error, 'invalid_client')) throw error;
+      await dropRegistration(context);
+      throw registrationForgotten(context);
+    }
+  }
+
+  private async context(signal?: AbortSignal): Promise<ClientContext> {
+    const http = { fetch: this.fetch, signal };
+    this.discovery ??= await discoverServer(this.gateway, http);
+    return { gateway: this.gateway, secrets: this.secrets, discovery: this.discovery, http };
+  }
+}
+
+function registrationForgotten({ gateway, discovery }: ClientContext): GatekeyError {
+  return new GatekeyError(
+    'invalid_grant',
+    `The identity provider ${discovery.metadata.issuer} no longer knows the client Gatekey registered, so the refresh token cannot be used.`,
+    `Sign in again; Gatekey registers anew: gatekey login ${gateway.name}`,
+  );
+}

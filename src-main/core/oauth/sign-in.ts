@@ -1,0 +1,139 @@
+import {
+  authorizationCodeGrant,
+  buildAuthorizationUrl,
+  calculatePKCECodeChallenge,
+  randomNonce,
+  randomPKCECodeVerifier,
+  randomState,
+  type Configuration,
+} from 'openid-client';
+import { GatekeyError } from '../errors.js';
+import { DEFAULT_REDIRECT_URI } from '../gateways/schema.js';
+import type { TokenSet } from '../secrets/types.js';
+import {
+  clientForSignIn,
+  idpContext,
+  openidConfiguration,
+  type ClientContext,
+  type OAuthClient,
+} from './client.js';
+import { callIdp } from './idp-errors.js';
+import { listenForAuthorizationCallback } from './loopback.js';
+import { joinScopes, presentParameters, toTokenSet } from './tokens.js';
+import type { BrowserSignInOptions, SignInProgress } from './types.js';
+
+const SIGN_IN_TIMEOUT_MS = 5 * 60_000;
+
+/** What ties the authorization response to this sign-in (RFC 7636, RFC 6749 §10.12, OIDC nonce). */
+interface SignInChecks {
+  state: string;
+  codeVerifier: string;
+  nonce?: string;
+}
+
+type Report = (progress: SignInProgress) => void;
+
+/**
+ * Authorization Code + PKCE in the user's browser with a loopback redirect (RFC 8252). The
+ * listener lives only during the sign-in and is closed whatever the outcome.
+ */
+export async function signInWithBrowser(
+  context: ClientContext,
+  options: BrowserSignInOptions,
+): Promise<TokenSet> {
+  const report: Report = options.onProgress ?? (() => {});
+  assertBrowserCapable(context);
+  const scopes = context.discovery.result.scopes;
+  const checks: SignInChecks = {
+    state: randomState(),
+    codeVerifier: randomPKCECodeVerifier(),
+    nonce: scopes.includes('openid') ? randomNonce() : undefined,
+  };
+  const listener = await listenForAuthorizationCallback({
+    redirectUri: context.gateway.redirectUri ?? DEFAULT_REDIRECT_URI,
+    expectedState: checks.state,
+    idp: idpContext(context),
+  });
+  try {
+    const client = await clientForSignIn(context, listener.redirectUri);
+    report({ step: 'registration', message: describeClient(client) });
+    const configuration = openidConfiguration(context, client);
+    const parameters = await authorizationParameters(context, listener.redirectUri, checks);
+    const authorizationUrl = buildAuthorizationUrl(configuration, parameters).href;
+    report({ step: 'browser', message: 'Opening the browser to sign in.', authorizationUrl });
+    const [tokens] = await Promise.all([
+      listener.receive(
+        (callbackUrl) => redeemCode(context, configuration, callbackUrl, checks, report),
+        { timeoutMs: options.timeoutMs ?? SIGN_IN_TIMEOUT_MS, signal: options.signal },
+      ),
+      options.openBrowser(authorizationUrl),
+    ]);
+    report({ step: 'done', message: `Signed in to ${context.gateway.name}.` });
+    return tokens;
+  } finally {
+    await listener.close();
+  }
+}
+
+function assertBrowserCapable({ gateway, discovery }: ClientContext): void {
+  if (discovery.metadata.authorization_endpoint) return;
+  throw new GatekeyError(
+    'discovery_failed',
+    `The identity provider ${discovery.metadata.issuer} publishes no authorization_endpoint, so nobody can sign in there with a browser.`,
+    `If this gateway is for machines, use client credentials: gatekey edit ${gateway.name} --auth client_credentials --client-id ID --client-secret-stdin`,
+  );
+}
+
+function describeClient(client: OAuthClient): string {
+  switch (client.source) {
+    case 'configured':
+      return `Using the configured client ${client.clientId}.`;
+    case 'stored-registration':
+      return `Using the client ${client.clientId} registered earlier.`;
+    case 'new-registration':
+      return `Registered Gatekey as client ${client.clientId}.`;
+  }
+}
+
+async function authorizationParameters(
+  { gateway, discovery }: ClientContext,
+  redirectUri: string,
+  checks: SignInChecks,
+): Promise<Record<string, string>> {
+  return presentParameters({
+    ...gateway.extraAuthParams,
+    redirect_uri: redirectUri,
+    scope: joinScopes(discovery.result.scopes),
+    state: checks.state,
+    nonce: checks.nonce,
+    code_challenge: await calculatePKCECodeChallenge(checks.codeVerifier),
+    code_challenge_method: 'S256',
+    resource: discovery.result.resource,
+    audience: gateway.audience,
+  });
+}
+
+async function redeemCode(
+  context: ClientContext,
+  configuration: Configuration,
+  callbackUrl: URL,
+  checks: SignInChecks,
+  report: Report,
+): Promise<TokenSet> {
+  report({ step: 'code', message: 'The browser came back with an authorization code.' });
+  report({ step: 'token', message: 'Exchanging the code for tokens.' });
+  const requestedAt = Date.now();
+  const response = await callIdp(idpContext(context), context.http.signal, () =>
+    authorizationCodeGrant(
+      configuration,
+      callbackUrl,
+      {
+        pkceCodeVerifier: checks.codeVerifier,
+        expectedState: checks.state,
+        expectedNonce: checks.nonce,
+      },
+      presentParameters({ resource: context.discovery.result.resource }),
+    ),
+  );
+  return toTokenSet(response, { requestedAt, requestedScopes: context.discovery.result.scopes });
+}

@@ -1,0 +1,62 @@
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * A request body as the proxy forwards it: in memory when small enough to send again after a
+ * 401, else streamed once from the IDE to the gateway.
+ */
+export type RequestBody =
+  | { kind: 'none' }
+  | { kind: 'buffered'; bytes: Buffer }
+  | { kind: 'streamed'; head: Buffer[]; contentLength?: string }
+  | { kind: 'aborted' };
+
+const NO_BODY: RequestBody = { kind: 'none' };
+const ABORTED: RequestBody = { kind: 'aborted' };
+
+function declaresBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/** Reads the body up to `maxBufferedBytes`; past that, leaves the rest unread for streaming. */
+export function readRequestBody(
+  req: IncomingMessage,
+  maxBufferedBytes: number,
+): Promise<RequestBody> {
+  if (!declaresBody(req)) {
+    // A `Content-Length: 0` POST still has a (zero-length) body to frame.
+    return Promise.resolve(
+      req.headers['content-length'] === '0' ? { kind: 'buffered', bytes: Buffer.alloc(0) } : NO_BODY,
+    );
+  }
+  const contentLength = req.headers['content-length'];
+  const streamed = (head: Buffer[]): RequestBody => ({
+    kind: 'streamed',
+    head,
+    ...(contentLength === undefined ? {} : { contentLength }),
+  });
+  if (Number(contentLength) > maxBufferedBytes) return Promise.resolve(streamed([]));
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (body: RequestBody): void => {
+      req.off('data', onData).off('end', onEnd).off('close', onClose);
+      resolve(body);
+    };
+    const onData = (chunk: Buffer): void => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size <= maxBufferedBytes) return;
+      req.pause();
+      settle(streamed(chunks));
+    };
+    const onEnd = (): void =>
+      settle({ kind: 'buffered', bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
+    const onClose = (): void => settle(ABORTED);
+    req.on('data', onData).on('end', onEnd).on('close', onClose);
+  });
+}
+
+export function bodyBytes(body: RequestBody): number {
+  return body.kind === 'buffered' ? body.bytes.length : 0;
+}

@@ -1,0 +1,93 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Gateway } from '../gateways/schema.js';
+import type { TokenProvider } from '../tokens/types.js';
+import { answerPreflight } from './cors.js';
+import { Exchange } from './exchange.js';
+import { guardLocalRequest } from './guard.js';
+import { rpcErrorBody, sendJson } from './jsonrpc.js';
+import { problems } from './problems.js';
+import { RequestLog } from './request-log.js';
+import { routeProxyPath } from './routes.js';
+import { UpstreamPool } from './upstream.js';
+
+export interface ProxyOptions {
+  /** 7421 in production, 0 (any free port) in tests. */
+  port: number;
+  gateways: { get(name: string): Gateway | undefined };
+  tokens: TokenProvider;
+  /** Browser origins allowed besides none (IDEs send no Origin) and the proxy's own. */
+  allowedOrigins?: string[];
+  log?: RequestLog;
+  /** Time allowed until the upstream's response headers; default 30 s. */
+  upstreamTimeoutMs?: number;
+  /** Request bodies up to this size are kept to send again after a 401; default 1 MiB. */
+  maxRetryBodyBytes?: number;
+}
+
+export type ProxyHandler = ((req: IncomingMessage, res: ServerResponse) => void) & {
+  /** Closes the pooled upstream connections. */
+  close(): void;
+};
+
+const DEFAULT_UPSTREAM_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_RETRY_BODY_BYTES = 1024 * 1024;
+
+const AUTH_METADATA_ABSENT = JSON.stringify({
+  error: 'not_found',
+  error_description:
+    'Gatekey signs requests to the gateway itself: clients need no OAuth with this local proxy.',
+});
+
+/** The port in `origin`, re-read only when the origin changes. */
+function portOf(publicOrigin: () => string): () => number {
+  let origin = '';
+  let port = 0;
+  return () => {
+    const current = publicOrigin();
+    if (current !== origin) {
+      origin = current;
+      port = Number(new URL(current).port) || 80;
+    }
+    return port;
+  };
+}
+
+/**
+ * The MCP proxy for `/mcp/<gateway>[/…]` (and a 404 for OAuth discovery documents), to mount on
+ * a loopback server. `publicOrigin` is that server's origin once it listens.
+ */
+export function createProxyHandler(
+  options: ProxyOptions & { publicOrigin: () => string },
+): ProxyHandler {
+  const pool = new UpstreamPool();
+  const settings = {
+    tokens: options.tokens,
+    log: options.log ?? new RequestLog(),
+    pool,
+    upstreamTimeoutMs: options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
+    maxRetryBodyBytes: options.maxRetryBodyBytes ?? DEFAULT_MAX_RETRY_BODY_BYTES,
+  };
+  const allowedOrigins = options.allowedOrigins ?? [];
+  const currentPort = portOf(options.publicOrigin);
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    const route = routeProxyPath(req.url ?? '/');
+    const verdict = guardLocalRequest(req, currentPort(), allowedOrigins);
+    if (route.kind !== 'gateway') {
+      if (!verdict.ok)
+        return sendJson(res, verdict.status, rpcErrorBody(problems.refused(verdict.reason), undefined));
+      if (route.kind === 'auth-metadata') return sendJson(res, 404, AUTH_METADATA_ABSENT);
+      return sendJson(res, 404, rpcErrorBody(problems.noGatewayInPath(currentPort()), undefined));
+    }
+    // Everything about a named gateway is logged, refusals included, so an attack shows.
+    const exchange = new Exchange(settings, req, res, route);
+    if (!verdict.ok) return exchange.fail(verdict.status, problems.refused(verdict.reason));
+    const origin = req.headers.origin;
+    if (req.method === 'OPTIONS' && origin !== undefined) return answerPreflight(req, res, origin);
+    const gateway = options.gateways.get(route.gateway);
+    if (gateway === undefined) return exchange.fail(404, problems.unknownGateway(route.gateway));
+    void exchange.forward(gateway);
+  }
+
+  return Object.assign(handle, { close: () => pool.destroy() });
+}

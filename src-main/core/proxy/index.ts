@@ -1,0 +1,10 @@
+export type { ProxyHandler, ProxyOptions } from './handler.js';
+export { createProxyHandler } from './handler.js';
+export type { GuardVerdict } from './guard.js';
+export { guardLocalRequest } from './guard.js';
+export type { NewRequestLogEntry, RequestLogEntry, RequestLogFilter } from './request-log.js';
+export { RequestLog } from './request-log.js';
+export { isProxyPath } from './routes.js';
+export type { RunningProxy } from './server.js';
+export { listenOnLoopback, startProxy } from './server.js';
+export { runStdioBridge } from './stdio-bridge.js';

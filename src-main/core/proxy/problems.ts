@@ -1,0 +1,73 @@
+import { GatekeyError, isGatekeyError } from '../errors.js';
+
+/** What the proxy tells the IDE (and the log) when it answers in the upstream's place. */
+export const problems = {
+  signInRequired: (gateway: string, cause?: unknown) =>
+    new GatekeyError(
+      'sign_in_required',
+      `Gatekey has no valid token for "${gateway}".`,
+      `Sign in to ${gateway} from the Gatekey tray, or run: gatekey login ${gateway}`,
+      { cause },
+    ),
+  tokenUnavailable: (gateway: string, cause: unknown) =>
+    isGatekeyError(cause, 'sign_in_required')
+      ? problems.signInRequired(gateway, cause)
+      : isGatekeyError(cause)
+        ? cause
+        : new GatekeyError(
+            'idp_error',
+            `Gatekey could not get a token for "${gateway}": ${cause instanceof Error ? cause.message : String(cause)}`,
+            `Open ${gateway} in the Gatekey window to see its state, or run: gatekey login ${gateway}`,
+            { cause },
+          ),
+  rejectedWithoutAuth: (gateway: string) =>
+    new GatekeyError(
+      'unauthorized',
+      `Gateway "${gateway}" answered 401 but is set up without sign-in (auth "none").`,
+      `Choose a sign-in method (pkce or client_credentials) for ${gateway} in the Gatekey window.`,
+    ),
+  rejectedTooLargeToResend: (gateway: string) =>
+    new GatekeyError(
+      'unauthorized',
+      `Gateway "${gateway}" rejected the token on a request too large to send twice; Gatekey has asked for a new token.`,
+      'Send the request again.',
+    ),
+  unreachable: (gateway: string, url: string, cause: Error) =>
+    new GatekeyError(
+      'upstream_unreachable',
+      `Gateway "${gateway}" is unreachable: ${cause.message}`,
+      `Check that the gateway is running and that its URL (${url}) is right.`,
+      { cause },
+    ),
+  brokeOff: (gateway: string, cause: Error) =>
+    new GatekeyError(
+      'upstream_unreachable',
+      `Gateway "${gateway}" broke off its answer: ${cause.message}`,
+    ),
+  timedOut: (gateway: string, timeoutMs: number) =>
+    new GatekeyError(
+      'upstream_timeout',
+      `Gateway "${gateway}" did not start answering within ${timeoutMs / 1000} s.`,
+      'The gateway or the network to it is stuck; try again, or check the gateway.',
+    ),
+  plainHttp: (gateway: string, reason: string) =>
+    new GatekeyError(
+      'config_invalid',
+      reason,
+      `Use an https URL for ${gateway}, or allow plain http for it (--allow-http) if the network is trusted.`,
+    ),
+  unknownGateway: (gateway: string) =>
+    new GatekeyError(
+      'gateway_not_found',
+      `No gateway named "${gateway}".`,
+      `Add it from the Gatekey tray, or run: gatekey add ${gateway} --url https://<gateway>/mcp`,
+    ),
+  noGatewayInPath: (port: number) =>
+    new GatekeyError(
+      'gateway_not_found',
+      'The request names no gateway.',
+      `Point the client at http://127.0.0.1:${port}/mcp/<gateway>; run gatekey list to see the names.`,
+    ),
+  refused: (reason: string) => new GatekeyError('unauthorized', reason),
+  clientLeft: 'The client closed the connection before the answer was complete.',
+};

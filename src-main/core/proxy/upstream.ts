@@ -1,0 +1,119 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Gateway } from '../gateways/schema.js';
+
+/** How the proxy reaches one gateway, worked out once per gateway definition. */
+export interface UpstreamTarget {
+  readonly request: typeof http.request;
+  /** The gateway URL, for messages. */
+  readonly url: string;
+  readonly agent: http.Agent;
+  /** Without IPv6 brackets, as node:net wants it. */
+  readonly hostname: string;
+  readonly port: number;
+  readonly origin: string;
+  /** The gateway URL's path and query: what `/mcp/<name>` maps to. */
+  readonly path: string;
+  /** Host and the gateway's extraHeaders, as alternating names and values. */
+  readonly fixedHeaders: readonly string[];
+  /** Lower-case names of the headers the proxy sets, so the IDE's copies are dropped. */
+  readonly ownHeaderNames: ReadonlySet<string>;
+  /** The header the token travels in, absent for `auth: 'none'`. */
+  readonly credential?: { name: string; valueParts: readonly string[] };
+  /** Why no request may go there (plain http off loopback without `allowHttp`). */
+  readonly refusal?: string;
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  return (
+    hostname === 'localhost' ||
+    hostname.endsWith('.localhost') ||
+    hostname === '[::1]' ||
+    /^127(?:\.\d{1,3}){3}$/.test(hostname)
+  );
+}
+
+function parseHeaderTemplate(template: string): { name: string; valueParts: string[] } {
+  const colon = template.indexOf(':');
+  return {
+    name: template.slice(0, colon).trim(),
+    valueParts: template
+      .slice(colon + 1)
+      .trim()
+      .split('{token}'),
+  };
+}
+
+function plainHttpRefusal(gateway: Gateway, url: URL): string | undefined {
+  if (url.protocol !== 'http:' || gateway.allowHttp || isLoopbackHost(url.hostname))
+    return undefined;
+  return `Gateway "${gateway.name}" uses plain http to ${url.host}, which would expose its tokens on the network.`;
+}
+
+/** Keep-alive connection pools to the upstreams, and each gateway's prepared target. */
+export class UpstreamPool {
+  private readonly httpAgent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true, scheduling: 'lifo' });
+  private readonly targets = new WeakMap<Gateway, UpstreamTarget>();
+
+  targetFor(gateway: Gateway): UpstreamTarget {
+    let target = this.targets.get(gateway);
+    if (target === undefined) {
+      target = this.prepare(gateway);
+      this.targets.set(gateway, target);
+    }
+    return target;
+  }
+
+  destroy(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+
+  private prepare(gateway: Gateway): UpstreamTarget {
+    const url = new URL(gateway.url);
+    const isHttps = url.protocol === 'https:';
+    const credential = gateway.auth === 'none' ? undefined : parseHeaderTemplate(gateway.header);
+    const extraHeaders = Object.entries(gateway.extraHeaders ?? {});
+    const ownHeaderNames = new Set(['host', ...extraHeaders.map(([name]) => name.toLowerCase())]);
+    if (credential) ownHeaderNames.add(credential.name.toLowerCase());
+    const refusal = plainHttpRefusal(gateway, url);
+    return {
+      request: isHttps ? https.request : http.request,
+      url: gateway.url,
+      agent: isHttps ? this.httpsAgent : this.httpAgent,
+      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: Number(url.port) || (isHttps ? 443 : 80),
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
+      fixedHeaders: ['Host', url.host, ...extraHeaders.flat()],
+      ownHeaderNames,
+      ...(credential ? { credential } : {}),
+      ...(refusal ? { refusal } : {}),
+    };
+  }
+}
+
+/**
+ * The upstream path for a proxy path. `/mcp/<name>` is the gateway URL itself; a longer path
+ * (`/mcp/<name>/messages?session=1`, as a rewritten legacy `endpoint` gives) is that path on the
+ * gateway's origin.
+ */
+export function upstreamPath(target: UpstreamTarget, rest: string, query: string): string {
+  if (rest === '') {
+    if (query === '') return target.path;
+    return target.path.includes('?') ? `${target.path}&${query.slice(1)}` : target.path + query;
+  }
+  return rest + query;
+}
+
+/**
+ * The proxy path for an upstream URL (the inverse of upstreamPath), or undefined when the URL is
+ * on another origin: the token is never sent anywhere but the gateway's own origin.
+ */
+export function proxyPathFor(target: UpstreamTarget, gatewayName: string, upstreamUrl: URL): string | undefined {
+  if (upstreamUrl.origin !== target.origin) return undefined;
+  const pathAndQuery = upstreamUrl.pathname + upstreamUrl.search;
+  const rest = pathAndQuery === target.path ? '' : pathAndQuery;
+  return `/mcp/${gatewayName}${rest}`;
+}

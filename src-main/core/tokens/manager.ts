@@ -1,0 +1,659 @@
+import { EventEmitter } from 'node:events';
+import { decodeJwt } from 'jose';
+import { GatekeyError } from '../errors.js';
+import type { Gateway } from '../gateways/schema.js';
+import type { GatewayStore } from '../gateways/store.js';
+import { createOAuthSession } from '../oauth/index.js';
+import type { OAuthSession, SignInProgress } from '../oauth/types.js';
+import type { SecretStore, TokenSet } from '../secrets/types.js';
+import type { GatewayState, GatewayStatus, TokenEvents, TokenProvider } from './types.js';
+
+/** Refresh at 80 % of a token's lifetime, or 60 s before expiry when that is earlier. */
+const REFRESH_AT_LIFETIME_FRACTION = 0.8;
+const REFRESH_LEAD_MS = 60_000;
+/** Refresh times spread over up to 5 % of the lifetime, so gateways do not refresh in step. */
+const REFRESH_JITTER_FRACTION = 0.05;
+/** A token this close to expiry is renewed before it is sent (at most 5 s, 10 % of its life). */
+const SEND_MARGIN_MS = 5_000;
+const SEND_MARGIN_FRACTION = 0.1;
+/** Gap between the refreshes that `revalidate` starts, so a wake-up is not a burst. */
+const REVALIDATE_STAGGER_MS = 250;
+const DEFAULT_RETRY = { initialMs: 2_000, maxMs: 60_000 };
+
+export interface RetryPolicy {
+  /** Wait after the first failed refresh; doubles per failure, with jitter. */
+  initialMs: number;
+  maxMs: number;
+}
+
+export interface TokenManagerOptions {
+  gateways: Pick<GatewayStore, 'list' | 'get' | 'require'>;
+  secrets: SecretStore;
+  createSession?: (gateway: Gateway, secrets: SecretStore) => OAuthSession;
+  now?: () => number;
+  /** Backoff of failed refreshes. Default: 2 s doubling up to 60 s. */
+  retry?: RetryPolicy;
+}
+
+export interface SignInOptions {
+  openBrowser: (url: string) => Promise<void>;
+  signal?: AbortSignal;
+}
+
+type ErrorRecord = NonNullable<GatewayStatus['lastError']>;
+
+/** What the manager knows about one gateway; its state is derived from these facts. */
+interface Entry {
+  readonly name: string;
+  tokens?: TokenSet;
+  /** When the background refresh of `tokens` is due (jittered). */
+  refreshAt?: number;
+  /** Set by `invalid_grant`: the refresh token is dead and only a person can fix it. */
+  needsSignIn: boolean;
+  lastError?: ErrorRecord;
+  /** While refreshes fail: when the next attempt is due. */
+  retryAt?: number;
+  failures: number;
+  lastRefreshAt?: number;
+  stepUpScopes?: string[];
+  activeSignIns: number;
+  restoring?: Promise<void>;
+  /** The single token request in flight, shared by every caller. */
+  renewing?: Promise<TokenSet>;
+  /** Keychain writes and token swaps, one at a time and in order. */
+  commits: Promise<unknown>;
+  timer?: NodeJS.Timeout;
+  session?: { config: string; session: OAuthSession };
+  /** The gateway was forgotten: nothing may be written for it any more. */
+  retired: boolean;
+  lastPublished?: string;
+}
+
+/** Marks a commit that replaces whatever tokens are current (a sign-in, a sign-out). */
+const ANY_TOKENS = Symbol('any tokens');
+
+export function signInRequired(name: string): GatekeyError {
+  return new GatekeyError(
+    'sign_in_required',
+    `${name} needs sign-in.`,
+    `Sign in to ${name} from the Gatekey tray, or run: gatekey login ${name}`,
+  );
+}
+
+function removedWhileBusy(name: string): GatekeyError {
+  return new GatekeyError(
+    'gateway_not_found',
+    `No gateway named "${name}": it was removed while its tokens were being renewed.`,
+    'Add the gateway again if you still need it.',
+  );
+}
+
+function asGatekeyError(error: unknown): GatekeyError {
+  if (error instanceof GatekeyError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new GatekeyError('idp_error', message, undefined, { cause: error });
+}
+
+function jwtExpiry(token: string): number | undefined {
+  try {
+    const { exp } = decodeJwt(token);
+    return exp === undefined ? undefined : exp * 1000;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Compared by value: the same tokens re-read from the keychain are still the same tokens. */
+function sameTokens(a: TokenSet | undefined, b: TokenSet | undefined): boolean {
+  return a?.accessToken === b?.accessToken && a?.refreshToken === b?.refreshToken;
+}
+
+/** Epoch ms at which the token the gateway sends expires; undefined when nobody said. */
+function expiryOf(gateway: Gateway, tokens: TokenSet): number | undefined {
+  if (gateway.tokenToSend === 'id_token' && tokens.idToken)
+    return jwtExpiry(tokens.idToken) ?? tokens.expiresAt;
+  return tokens.expiresAt;
+}
+
+function sentToken(gateway: Gateway, tokens: TokenSet): string {
+  if (gateway.tokenToSend === 'access_token') return tokens.accessToken;
+  if (tokens.idToken) return tokens.idToken;
+  throw new GatekeyError(
+    'idp_error',
+    `${gateway.name} is set to send the ID token, but the IdP issued none.`,
+    `Ask for the openid scope, or send the access token instead: gatekey edit ${gateway.name} --send access_token`,
+  );
+}
+
+/**
+ * Tokens living under 2 minutes cannot keep a 60 s lead without refreshing all the time, so
+ * they refresh at 80 % only.
+ */
+function refreshTime(tokens: TokenSet, expiry: number): number {
+  const lifetime = Math.max(0, expiry - tokens.obtainedAt);
+  const fractionLead = lifetime * (1 - REFRESH_AT_LIFETIME_FRACTION);
+  const lead =
+    REFRESH_LEAD_MS <= lifetime / 2 ? Math.max(fractionLead, REFRESH_LEAD_MS) : fractionLead;
+  return expiry - lead - Math.random() * lifetime * REFRESH_JITTER_FRACTION;
+}
+
+function sendMargin(tokens: TokenSet, expiry: number): number {
+  return Math.min(SEND_MARGIN_MS, (expiry - tokens.obtainedAt) * SEND_MARGIN_FRACTION);
+}
+
+/** Half the doubled delay plus a random part of the other half ("equal jitter"). */
+function backoffDelay(policy: RetryPolicy, failures: number): number {
+  const delay = Math.min(policy.maxMs, policy.initialMs * 2 ** (failures - 1));
+  return delay / 2 + (Math.random() * delay) / 2;
+}
+
+/** How the gateway gets new tokens without a person, if it can. */
+function renewalGrant(
+  gateway: Gateway,
+  tokens: TokenSet | undefined,
+): ((session: OAuthSession) => Promise<TokenSet>) | undefined {
+  if (gateway.auth === 'client_credentials') return (session) => session.clientCredentials();
+  const refreshToken = tokens?.refreshToken;
+  if (gateway.auth === 'pkce' && refreshToken) return (session) => session.refresh(refreshToken);
+  return undefined;
+}
+
+/** Waits for `promise`, but lets this caller stop waiting (the shared work goes on). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/**
+ * Owns every gateway's tokens: an in-memory cache restored from the keychain, refreshed in the
+ * background ahead of expiry, one token request at a time per gateway, backing off while the
+ * IdP is unreachable. It never opens a browser except in `signIn`.
+ */
+export class TokenManager extends EventEmitter<TokenEvents> implements TokenProvider {
+  readonly #gateways: TokenManagerOptions['gateways'];
+  readonly #secrets: SecretStore;
+  readonly #createSession: NonNullable<TokenManagerOptions['createSession']>;
+  readonly #now: () => number;
+  readonly #retry: RetryPolicy;
+  readonly #entries = new Map<string, Entry>();
+  #stopped = false;
+
+  constructor(options: TokenManagerOptions) {
+    super();
+    this.#gateways = options.gateways;
+    this.#secrets = options.secrets;
+    this.#createSession =
+      options.createSession ?? ((gateway, secrets) => createOAuthSession(gateway, secrets));
+    this.#now = options.now ?? Date.now;
+    this.#retry = options.retry ?? DEFAULT_RETRY;
+  }
+
+  /** Restores every gateway from the keychain; a gateway whose entry fails shows `error`. */
+  async start(): Promise<void> {
+    this.#stopped = false;
+    await Promise.allSettled(this.#gateways.list().map((gateway) => this.#ready(gateway.name)));
+  }
+
+  /** Cancels timers and waits until in-flight token requests are persisted. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const entry of this.#entries.values()) clearTimeout(entry.timer);
+    await Promise.allSettled([...this.#entries.values()].map((entry) => this.#settled(entry)));
+  }
+
+  status(name: string): GatewayStatus {
+    const gateway = this.#gateways.require(name);
+    const entry = this.#entry(name);
+    if (!entry.restoring) void this.#ready(name).catch(() => undefined);
+    return this.#statusOf(entry, gateway);
+  }
+
+  list(): GatewayStatus[] {
+    return this.#gateways.list().map((gateway) => this.status(gateway.name));
+  }
+
+  /** PKCE: the browser flow (reports `progress`). Client credentials: a token request. */
+  async signIn(name: string, options: SignInOptions): Promise<GatewayStatus> {
+    const { gateway, entry } = await this.#ready(name);
+    if (gateway.auth === 'client_credentials') {
+      entry.retryAt = undefined;
+      await this.#renewShared(entry, gateway);
+    } else if (gateway.auth === 'pkce') {
+      await this.#signInWithBrowser(entry, gateway, options);
+    }
+    return this.#statusOf(entry, gateway);
+  }
+
+  /** Drops the tokens; the client secret and the registration stay in the keychain. */
+  async signOut(name: string): Promise<void> {
+    const { gateway, entry } = await this.#ready(name);
+    await this.#commit(entry, gateway, undefined, ANY_TOKENS);
+    this.#clearFailure(entry);
+    entry.needsSignIn = false;
+    entry.stepUpScopes = undefined;
+    this.#schedule(entry);
+    this.#publish(entry);
+  }
+
+  async refreshNow(name: string): Promise<GatewayStatus> {
+    const { gateway, entry } = await this.#ready(name);
+    if (gateway.auth === 'none') return this.#statusOf(entry, gateway);
+    if (!this.#canRenew(entry, gateway)) throw signInRequired(name);
+    entry.retryAt = undefined;
+    await this.#renewShared(entry, gateway);
+    return this.#statusOf(entry, gateway);
+  }
+
+  /** The cached tokens as they are (for the inspector); no request is made. */
+  async currentTokens(name: string): Promise<TokenSet | undefined> {
+    const { entry } = await this.#ready(name);
+    return entry.tokens && { ...entry.tokens };
+  }
+
+  /** After sleep or a network change: refreshes what is due or failing, staggered. */
+  async revalidate(): Promise<void> {
+    const due = [...this.#entries.values()].flatMap((entry) => {
+      const gateway = this.#gateways.get(entry.name);
+      return gateway && this.#canRenew(entry, gateway) && this.#isDue(entry)
+        ? [{ entry, gateway }]
+        : [];
+    });
+    await Promise.allSettled(
+      due.map(async ({ entry, gateway }, index) => {
+        await sleep((index + Math.random()) * REVALIDATE_STAGGER_MS);
+        entry.retryAt = undefined;
+        await this.#renewShared(entry, gateway);
+      }),
+    );
+    for (const entry of this.#entries.values()) {
+      this.#schedule(entry);
+      this.#publish(entry);
+    }
+  }
+
+  /** Re-reads a gateway whose definition or secrets changed, keeping work in flight. */
+  async reload(name: string): Promise<void> {
+    const entry = this.#entries.get(name);
+    if (entry) {
+      await this.#settled(entry);
+      entry.restoring = undefined;
+    }
+    await this.#ready(name);
+  }
+
+  /** The gateway is gone: its timers, cache and keychain entry too. */
+  async forget(name: string): Promise<void> {
+    const entry = this.#entries.get(name);
+    if (entry) {
+      this.#entries.delete(name);
+      entry.retired = true;
+      clearTimeout(entry.timer);
+      await this.#settled(entry);
+    }
+    await this.#secrets.delete(name);
+  }
+
+  async tokenFor(name: string, signal?: AbortSignal): Promise<string> {
+    const { gateway, entry } = await this.#ready(name);
+    if (gateway.auth === 'none')
+      throw new GatekeyError(
+        'invalid_input',
+        `${name} uses no authentication, so it has no token.`,
+        `Set an auth method if the gateway needs one: gatekey edit ${name} --auth pkce`,
+      );
+    return sentToken(gateway, await this.#usableTokens(entry, gateway, signal));
+  }
+
+  async tokenAfterRejection(name: string, rejected: string, signal?: AbortSignal): Promise<string> {
+    const { gateway, entry } = await this.#ready(name);
+    if (entry.tokens && sentToken(gateway, entry.tokens) !== rejected)
+      return sentToken(gateway, entry.tokens);
+    if (!this.#canRenew(entry, gateway)) {
+      entry.needsSignIn = true;
+      this.#publish(entry);
+      throw signInRequired(name);
+    }
+    return sentToken(gateway, await abortable(this.#renew(entry, gateway), signal));
+  }
+
+  recordStepUp(name: string, scopes: string[]): void {
+    const entry = this.#entry(name);
+    const granted = new Set(entry.tokens?.scope?.split(' '));
+    const missing = scopes.filter((scope) => !granted.has(scope));
+    entry.stepUpScopes = missing.length > 0 ? missing : undefined;
+    this.#publish(entry);
+  }
+
+  #entry(name: string): Entry {
+    let entry = this.#entries.get(name);
+    if (!entry) {
+      entry = {
+        name,
+        needsSignIn: false,
+        failures: 0,
+        activeSignIns: 0,
+        commits: Promise.resolve(),
+        retired: false,
+      };
+      this.#entries.set(name, entry);
+    }
+    return entry;
+  }
+
+  /** The gateway and its entry, restored from the keychain once (retried after a failure). */
+  async #ready(name: string): Promise<{ gateway: Gateway; entry: Entry }> {
+    const gateway = this.#gateways.require(name);
+    const entry = this.#entry(name);
+    entry.restoring ??= this.#restore(entry, gateway).catch((error: unknown) => {
+      entry.restoring = undefined;
+      throw error;
+    });
+    await entry.restoring;
+    return { gateway, entry };
+  }
+
+  async #restore(entry: Entry, gateway: Gateway): Promise<void> {
+    if (gateway.auth !== 'none') {
+      try {
+        await this.#serialized(entry, async () => {
+          const secrets = await this.#secrets.read(entry.name);
+          this.#adopt(entry, gateway, secrets?.tokens);
+        });
+      } catch (error) {
+        entry.lastError = this.#errorRecord(asGatekeyError(error), entry.lastError);
+        this.#publish(entry);
+        throw error;
+      }
+      this.#clearFailure(entry);
+      entry.needsSignIn = false;
+      if (this.#canRenew(entry, gateway) && this.#isDue(entry)) void this.#renewInBackground(entry);
+      else this.#schedule(entry);
+    }
+    this.#publish(entry);
+  }
+
+  /** Cached tokens, renewed first when they are about to expire. */
+  async #usableTokens(entry: Entry, gateway: Gateway, signal?: AbortSignal): Promise<TokenSet> {
+    const current = entry.tokens;
+    if (current && !this.#expiresSoon(gateway, current)) return current;
+    try {
+      return await abortable(this.#renew(entry, gateway), signal);
+    } catch (error) {
+      // The IdP may be down while the token still works: keep sending it until it expires.
+      const fallback = entry.tokens;
+      if (fallback && !entry.needsSignIn && !this.#expired(gateway, fallback)) return fallback;
+      throw error;
+    }
+  }
+
+  /** One shared token request; while backing off, the last failure instead of a new one. */
+  #renew(entry: Entry, gateway: Gateway): Promise<TokenSet> {
+    if (!this.#canRenew(entry, gateway)) return Promise.reject(signInRequired(entry.name));
+    if (entry.lastError && entry.retryAt !== undefined && entry.retryAt > this.#now())
+      return Promise.reject(
+        new GatekeyError(entry.lastError.code, entry.lastError.message, entry.lastError.hint),
+      );
+    return this.#renewShared(entry, gateway);
+  }
+
+  /** Single flight: every caller shares the request in flight. */
+  #renewShared(entry: Entry, gateway: Gateway): Promise<TokenSet> {
+    if (!entry.renewing) {
+      entry.renewing = this.#requestTokens(entry, gateway).finally(() => {
+        entry.renewing = undefined;
+        this.#schedule(entry);
+        this.#publish(entry);
+      });
+      this.#publish(entry);
+    }
+    return entry.renewing;
+  }
+
+  async #renewInBackground(entry: Entry): Promise<void> {
+    const gateway = this.#gateways.get(entry.name);
+    if (!gateway) return;
+    // A failure is recorded in the entry and retried by the schedule.
+    await this.#renewShared(entry, gateway).catch(() => undefined);
+  }
+
+  async #requestTokens(entry: Entry, gateway: Gateway): Promise<TokenSet> {
+    const startedFrom = entry.tokens;
+    const grant = renewalGrant(gateway, startedFrom);
+    if (!grant) throw signInRequired(entry.name);
+    let next: TokenSet;
+    try {
+      next = await grant(this.#session(entry, gateway));
+    } catch (error) {
+      throw await this.#refused(entry, gateway, asGatekeyError(error), startedFrom);
+    }
+    let current: TokenSet | undefined;
+    try {
+      current = await this.#commit(entry, gateway, next, startedFrom);
+    } catch (error) {
+      throw this.#retryLater(entry, asGatekeyError(error));
+    }
+    if (!current) throw signInRequired(entry.name);
+    entry.lastRefreshAt = this.#now();
+    this.#clearFailure(entry);
+    return current;
+  }
+
+  /** The IdP refused or was unreachable. A newer sign-in meanwhile makes the failure moot. */
+  async #refused(
+    entry: Entry,
+    gateway: Gateway,
+    failure: GatekeyError,
+    startedFrom: TokenSet | undefined,
+  ): Promise<GatekeyError> {
+    if (!sameTokens(entry.tokens, startedFrom)) return failure;
+    if (failure.code !== 'invalid_grant' || gateway.auth !== 'pkce')
+      return this.#retryLater(entry, failure);
+    // The refresh token is dead: forget it (and the access token bound to it) everywhere.
+    const survivor = await this.#commit(entry, gateway, undefined, startedFrom).catch(
+      () => entry.tokens,
+    );
+    if (!survivor) {
+      entry.needsSignIn = true;
+      entry.retryAt = undefined;
+      entry.lastError = this.#errorRecord(failure, entry.lastError);
+    }
+    return failure;
+  }
+
+  #retryLater(entry: Entry, failure: GatekeyError): GatekeyError {
+    entry.lastError = this.#errorRecord(failure, entry.lastError);
+    entry.failures += 1;
+    entry.retryAt = this.#now() + backoffDelay(this.#retry, entry.failures);
+    return failure;
+  }
+
+  async #signInWithBrowser(entry: Entry, gateway: Gateway, options: SignInOptions): Promise<void> {
+    entry.activeSignIns += 1;
+    this.#publish(entry);
+    try {
+      const tokens = await this.#session(entry, gateway).signInWithBrowser({
+        openBrowser: options.openBrowser,
+        signal: options.signal,
+        onProgress: (progress: SignInProgress) => this.emit('progress', entry.name, progress),
+      });
+      await this.#commit(entry, gateway, tokens, ANY_TOKENS);
+      this.#clearFailure(entry);
+      entry.needsSignIn = false;
+      entry.stepUpScopes = undefined;
+    } catch (error) {
+      const failure = asGatekeyError(error);
+      if (failure.code !== 'sign_in_cancelled')
+        entry.lastError = this.#errorRecord(failure, entry.lastError);
+      throw failure;
+    } finally {
+      entry.activeSignIns -= 1;
+      this.#schedule(entry);
+      this.#publish(entry);
+    }
+  }
+
+  /**
+   * Persists `next` and then swaps it in, in order with every other commit of the gateway.
+   * `expected` is the set the request started from: if another set replaced it meanwhile, the
+   * newer one wins and `next` is dropped. The swap happens even when the keychain write fails,
+   * since a rotated refresh token has already replaced the old one at the IdP.
+   */
+  #commit(
+    entry: Entry,
+    gateway: Gateway,
+    next: TokenSet | undefined,
+    expected: TokenSet | undefined | typeof ANY_TOKENS,
+  ): Promise<TokenSet | undefined> {
+    const apply = async (): Promise<TokenSet | undefined> => {
+      if (entry.retired) throw removedWhileBusy(entry.name);
+      if (expected !== ANY_TOKENS && !sameTokens(entry.tokens, expected)) return entry.tokens;
+      try {
+        await this.#persist(entry.name, next);
+      } finally {
+        this.#adopt(entry, gateway, next);
+      }
+      return next;
+    };
+    return this.#serialized(entry, apply);
+  }
+
+  /** Runs `work` after every earlier commit of the gateway (and a keychain restore) is done. */
+  #serialized<T>(entry: Entry, work: () => Promise<T>): Promise<T> {
+    const result = entry.commits.then(work);
+    entry.commits = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Replaces only the tokens: the client secret and registration may have changed meanwhile. */
+  async #persist(name: string, tokens: TokenSet | undefined): Promise<void> {
+    const { tokens: _previous, ...rest } = (await this.#secrets.read(name)) ?? {};
+    await this.#secrets.write(name, tokens ? { ...rest, tokens } : rest);
+  }
+
+  #adopt(entry: Entry, gateway: Gateway, tokens: TokenSet | undefined): void {
+    entry.tokens = tokens;
+    const expiry = tokens && expiryOf(gateway, tokens);
+    entry.refreshAt = tokens && expiry !== undefined ? refreshTime(tokens, expiry) : undefined;
+  }
+
+  #session(entry: Entry, gateway: Gateway): OAuthSession {
+    const config = JSON.stringify(gateway);
+    if (entry.session?.config !== config)
+      entry.session = { config, session: this.#createSession(gateway, this.#secrets) };
+    return entry.session.session;
+  }
+
+  #settled(entry: Entry): Promise<unknown> {
+    return Promise.allSettled([entry.renewing, entry.commits]);
+  }
+
+  #clearFailure(entry: Entry): void {
+    entry.lastError = undefined;
+    entry.retryAt = undefined;
+    entry.failures = 0;
+  }
+
+  /** The same failure again keeps its first time: the UI shows how long it has lasted. */
+  #errorRecord(failure: GatekeyError, previous: ErrorRecord | undefined): ErrorRecord {
+    if (previous?.code === failure.code && previous.message === failure.message) return previous;
+    return {
+      code: failure.code,
+      message: failure.message,
+      ...(failure.hint ? { hint: failure.hint } : {}),
+      at: this.#now(),
+    };
+  }
+
+  #canRenew(entry: Entry, gateway: Gateway): boolean {
+    return !entry.needsSignIn && renewalGrant(gateway, entry.tokens) !== undefined;
+  }
+
+  /** A renewable entry whose refresh time has come, whose last try failed, or that has no token. */
+  #isDue(entry: Entry): boolean {
+    if (!entry.tokens || entry.retryAt !== undefined) return true;
+    return entry.refreshAt !== undefined && entry.refreshAt <= this.#now();
+  }
+
+  #expired(gateway: Gateway, tokens: TokenSet): boolean {
+    const expiry = expiryOf(gateway, tokens);
+    return expiry !== undefined && expiry <= this.#now();
+  }
+
+  #expiresSoon(gateway: Gateway, tokens: TokenSet): boolean {
+    const expiry = expiryOf(gateway, tokens);
+    return expiry !== undefined && expiry - sendMargin(tokens, expiry) <= this.#now();
+  }
+
+  /** One timer per gateway: the next refresh or retry, or the moment an unrenewable token expires. */
+  #schedule(entry: Entry): void {
+    clearTimeout(entry.timer);
+    entry.timer = undefined;
+    const gateway = this.#gateways.get(entry.name);
+    if (this.#stopped || entry.retired || !gateway) return;
+    const wakeAt = this.#nextWake(entry, gateway);
+    if (wakeAt === undefined) return;
+    entry.timer = setTimeout(() => this.#wake(entry), Math.max(0, wakeAt - this.#now()));
+    entry.timer.unref();
+  }
+
+  #nextWake(entry: Entry, gateway: Gateway): number | undefined {
+    const expiry = entry.tokens && expiryOf(gateway, entry.tokens);
+    const stillValid = expiry !== undefined && expiry > this.#now();
+    if (!this.#canRenew(entry, gateway)) return stillValid ? expiry : undefined;
+    if (entry.retryAt === undefined) return entry.refreshAt;
+    return stillValid ? Math.min(entry.retryAt, expiry) : entry.retryAt;
+  }
+
+  #wake(entry: Entry): void {
+    entry.timer = undefined;
+    const gateway = this.#gateways.get(entry.name);
+    if (gateway && this.#canRenew(entry, gateway)) void this.#renewInBackground(entry);
+    else this.#publish(entry);
+  }
+
+  #stateOf(entry: Entry, gateway: Gateway): GatewayState {
+    if (gateway.auth === 'none') return 'signed-in';
+    if (entry.activeSignIns > 0) return 'signing-in';
+    if (entry.renewing) return 'refreshing';
+    if (entry.needsSignIn) return 'needs-sign-in';
+    const tokens = entry.tokens;
+    if (tokens && !this.#expired(gateway, tokens)) return 'signed-in';
+    if (entry.lastError) return 'error';
+    if (!tokens) return 'signed-out';
+    return this.#canRenew(entry, gateway) ? 'signed-in' : 'needs-sign-in';
+  }
+
+  #statusOf(entry: Entry, gateway: Gateway): GatewayStatus {
+    const { tokens, stepUpScopes, lastError, lastRefreshAt } = entry;
+    const expiresAt = tokens && expiryOf(gateway, tokens);
+    return {
+      name: entry.name,
+      state: this.#stateOf(entry, gateway),
+      ...(expiresAt !== undefined ? { expiresAt } : {}),
+      grantedScopes: tokens?.scope?.split(' ').filter(Boolean) ?? [],
+      ...(stepUpScopes ? { stepUpScopes } : {}),
+      ...(lastError ? { lastError } : {}),
+      ...(lastRefreshAt !== undefined ? { lastRefreshAt } : {}),
+    };
+  }
+
+  /** Emits `status` when what a person would see changed, never twice for the same view. */
+  #publish(entry: Entry): void {
+    const gateway = this.#gateways.get(entry.name);
+    if (!gateway || entry.retired) return;
+    const status = this.#statusOf(entry, gateway);
+    const view = JSON.stringify(status);
+    if (view === entry.lastPublished) return;
+    entry.lastPublished = view;
+    this.emit('status', status);
+  }
+}

@@ -1,0 +1,132 @@
+import { COMMAND_NAMES, HTTP_API_PREFIX, HTTP_EVENTS_PATH } from '../../src-main/core/api/contract.js';
+import { ApiCallError } from './errors.js';
+import type { ConnectionState, RendererApi } from './renderer-api.js';
+import type { ApiError, ApiEvent, CommandName, CommandOutput } from './types.js';
+
+/** Backoff after the server closed the stream for good (the browser retries drops by itself). */
+const RECONNECT_DELAYS_MS = [500, 1_000, 2_000, 5_000, 10_000];
+
+const unreachable: ApiError = {
+  code: 'instance_unreachable',
+  message: 'Gatekey did not answer: the dashboard lost its connection to `gatekey serve`.',
+  hint: 'Check that `gatekey serve --ui` is still running, then reload this page.',
+};
+
+const sessionExpired: ApiError = {
+  code: 'unauthorized',
+  message: 'Gatekey refused this page: its dashboard session is missing or expired.',
+  hint: 'Open the dashboard again with the link `gatekey serve --ui` printed.',
+};
+
+function isEnvelope(body: unknown): body is { result: unknown } | { error: ApiError } {
+  return typeof body === 'object' && body !== null && ('result' in body || 'error' in body);
+}
+
+async function readEnvelope(response: Response): Promise<unknown> {
+  const body: unknown = await response.json().catch(() => undefined);
+  if (isEnvelope(body)) {
+    if ('error' in body) throw new ApiCallError(body.error);
+    return body.result;
+  }
+  if (response.status === 401 || response.status === 403) throw new ApiCallError(sessionExpired);
+  throw new ApiCallError({
+    code: 'internal',
+    message: `Gatekey answered HTTP ${response.status} without a result or an error.`,
+    hint: 'Restart `gatekey serve`; if it keeps happening, report it.',
+  });
+}
+
+function parseEvent(data: string): ApiEvent | undefined {
+  try {
+    const event: unknown = JSON.parse(data);
+    if (typeof event === 'object' && event !== null && 'type' in event) return event as ApiEvent;
+  } catch {
+    // A malformed message is dropped: the next resync restores what it carried.
+  }
+  return undefined;
+}
+
+/** One EventSource shared by every subscriber, opened on the first and closed after the last. */
+function createEventStream(url: string) {
+  const listeners = new Set<(event: ApiEvent) => void>();
+  const connectionListeners = new Set<(state: ConnectionState) => void>();
+  let state: ConnectionState = 'connecting';
+  let source: EventSource | undefined;
+  let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  let failures = 0;
+
+  const setState = (next: ConnectionState) => {
+    if (next === state) return;
+    state = next;
+    for (const listener of connectionListeners) listener(next);
+  };
+
+  const scheduleReconnect = () => {
+    const delay = RECONNECT_DELAYS_MS[Math.min(failures, RECONNECT_DELAYS_MS.length - 1)];
+    failures += 1;
+    reconnectTimer = setTimeout(open, delay);
+  };
+
+  function open() {
+    const current = new EventSource(url);
+    source = current;
+    current.onopen = () => {
+      failures = 0;
+      setState('open');
+    };
+    current.onmessage = (message: MessageEvent<string>) => {
+      const event = parseEvent(message.data);
+      if (event) for (const listener of listeners) listener(event);
+    };
+    current.onerror = () => {
+      setState('reconnecting');
+      if (current.readyState !== EventSource.CLOSED) return;
+      current.close();
+      scheduleReconnect();
+    };
+  }
+
+  function close() {
+    clearTimeout(reconnectTimer);
+    source?.close();
+    source = undefined;
+    state = 'connecting';
+  }
+
+  return {
+    subscribe(listener: (event: ApiEvent) => void): () => void {
+      listeners.add(listener);
+      if (!source) open();
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) close();
+      };
+    },
+    onConnectionChange(listener: (state: ConnectionState) => void): () => void {
+      connectionListeners.add(listener);
+      listener(state);
+      return () => connectionListeners.delete(listener);
+    },
+  };
+}
+
+/** The dashboard's transport: `POST /api/<command>` and `GET /api/events`, same origin. */
+export function createHttpClient(): RendererApi {
+  const events = createEventStream(HTTP_EVENTS_PATH);
+  return {
+    async call<C extends CommandName>(command: C, input: unknown): Promise<CommandOutput<C>> {
+      if (!COMMAND_NAMES.includes(command)) throw new Error(`unknown command ${command}`);
+      const response = await fetch(`${HTTP_API_PREFIX}${command}`, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(input),
+      }).catch(() => {
+        throw new ApiCallError(unreachable);
+      });
+      return (await readEnvelope(response)) as CommandOutput<C>;
+    },
+    subscribe: events.subscribe,
+    onConnectionChange: events.onConnectionChange,
+  };
+}

@@ -1,0 +1,190 @@
+import {
+  DEFAULT_HEADER_TEMPLATE,
+  GatewaySchema,
+  type Gateway,
+} from '../../../src-main/core/gateways/schema.js';
+import type { ApiError } from '../../api/types.js';
+
+export type AuthKind = Gateway['auth'];
+export type TokenToSend = Gateway['tokenToSend'];
+
+/** The form as a person edits it: text, plus the two choices and the resource switch. */
+export interface FormValues {
+  name: string;
+  url: string;
+  auth: AuthKind;
+  issuer: string;
+  clientId: string;
+  /** Sent beside the gateway, to the keychain; empty means "keep what is stored". */
+  clientSecret: string;
+  /** Space- or comma-separated. */
+  scopes: string;
+  resource: string;
+  /** Entra rejects RFC 8707 `resource`; off sends `resource: false`. */
+  omitResource: boolean;
+  audience: string;
+  redirectUri: string;
+  tokenToSend: TokenToSend;
+  header: string;
+  /** One `Name: value` per line. */
+  extraHeaders: string;
+}
+
+export type FormField = Exclude<keyof FormValues, 'omitResource'>;
+export type FieldErrors = Partial<Record<FormField, string>>;
+
+export const EMPTY_FORM: FormValues = {
+  name: '',
+  url: '',
+  auth: 'pkce',
+  issuer: '',
+  clientId: '',
+  clientSecret: '',
+  scopes: '',
+  resource: '',
+  omitResource: false,
+  audience: '',
+  redirectUri: '',
+  tokenToSend: 'access_token',
+  header: '',
+  extraHeaders: '',
+};
+
+export function formFromGateway(gateway: Gateway): FormValues {
+  return {
+    ...EMPTY_FORM,
+    name: gateway.name,
+    url: gateway.url,
+    auth: gateway.auth,
+    issuer: gateway.issuer ?? '',
+    clientId: gateway.clientId ?? '',
+    scopes: (gateway.scopes ?? []).join(' '),
+    resource: typeof gateway.resource === 'string' ? gateway.resource : '',
+    omitResource: gateway.resource === false,
+    audience: gateway.audience ?? '',
+    redirectUri: gateway.redirectUri ?? '',
+    tokenToSend: gateway.tokenToSend,
+    header: gateway.header === DEFAULT_HEADER_TEMPLATE ? '' : gateway.header,
+    extraHeaders: Object.entries(gateway.extraHeaders ?? {})
+      .map(([name, value]) => `${name}: ${value}`)
+      .join('\n'),
+  };
+}
+
+const HEADER_LINE = /^([^:]+):\s*(.*)$/;
+
+function parseExtraHeaders(text: string): { headers?: Record<string, string>; error?: string } {
+  const headers: Record<string, string> = {};
+  const lines = text.split('\n').map((line) => line.trim());
+  for (const [index, line] of lines.entries()) {
+    if (!line) continue;
+    const match = HEADER_LINE.exec(line);
+    if (!match?.[1]) return { error: `line ${index + 1}: expected "Name: value", got "${line}"` };
+    headers[match[1].trim()] = match[2] ?? '';
+  }
+  return Object.keys(headers).length > 0 ? { headers } : {};
+}
+
+const optional = (text: string) => text.trim() || undefined;
+
+function resourceOf(values: FormValues): string | false | undefined {
+  return values.omitResource ? false : optional(values.resource);
+}
+
+/** The gateway the form describes, with empty fields left out so that defaults apply. */
+export function gatewayFromForm(values: FormValues): Record<string, unknown> {
+  const scopes = values.scopes.split(/[\s,]+/).filter(Boolean);
+  const candidate: Record<string, unknown> = {
+    name: values.name.trim(),
+    url: values.url.trim(),
+    auth: values.auth,
+    issuer: optional(values.issuer),
+    clientId: optional(values.clientId),
+    scopes: scopes.length > 0 ? scopes : undefined,
+    resource: resourceOf(values),
+    audience: optional(values.audience),
+    redirectUri: optional(values.redirectUri),
+    tokenToSend: values.tokenToSend,
+    header: optional(values.header),
+    extraHeaders: parseExtraHeaders(values.extraHeaders).headers,
+  };
+  return Object.fromEntries(Object.entries(candidate).filter(([, value]) => value !== undefined));
+}
+
+const isFormField = (key: unknown): key is FormField =>
+  typeof key === 'string' && key in EMPTY_FORM && key !== 'omitResource';
+
+/** The schema's own rules (the core's zod schema), plus what only the form knows. */
+export function validateForm(values: FormValues, hasStoredSecret: boolean): FieldErrors {
+  const errors: FieldErrors = {};
+  const parsed = GatewaySchema.safeParse(gatewayFromForm(values));
+  for (const issue of parsed.error?.issues ?? []) {
+    const field = issue.path[0];
+    if (isFormField(field)) errors[field] ??= issue.message;
+  }
+  const extraHeadersError = parseExtraHeaders(values.extraHeaders).error;
+  if (extraHeadersError) errors.extraHeaders = extraHeadersError;
+  if (values.auth === 'client_credentials') {
+    if (!values.clientId.trim()) errors.clientId ??= 'client credentials need the client ID registered at the IdP';
+    if (!values.clientSecret && !hasStoredSecret) errors.clientSecret = 'client credentials need the client secret';
+  }
+  return errors;
+}
+
+const SKIPPED_HOST_LABELS = new Set(['www', 'mcp', 'api', 'gateway']);
+
+/** A slug for the name field from the URL's host: "https://mcp.acme.io/mcp" → "acme". */
+export function suggestName(url: string): string {
+  if (!URL.canParse(url)) return '';
+  const { hostname, port } = new URL(url);
+  if (/^[\d.]+$|^\[|^localhost$/.test(hostname)) return port ? `local-${port}` : 'local';
+  const labels = hostname.split('.').filter((label) => !SKIPPED_HOST_LABELS.has(label));
+  const meaningful = labels.length > 1 ? labels.slice(0, -1) : labels;
+  return meaningful
+    .join('-')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63);
+}
+
+/** The words an error may use for a field: the schema's keys and the CLI's flags. */
+const FIELD_ALIASES: Record<string, FormField> = {
+  name: 'name',
+  url: 'url',
+  auth: 'auth',
+  issuer: 'issuer',
+  clientid: 'clientId',
+  'client-id': 'clientId',
+  client_id: 'clientId',
+  clientsecret: 'clientSecret',
+  'client-secret': 'clientSecret',
+  'client-secret-stdin': 'clientSecret',
+  client_secret: 'clientSecret',
+  scopes: 'scopes',
+  scope: 'scopes',
+  resource: 'resource',
+  'no-resource': 'resource',
+  audience: 'audience',
+  redirecturi: 'redirectUri',
+  'redirect-uri': 'redirectUri',
+  redirect_uri: 'redirectUri',
+  tokentosend: 'tokenToSend',
+  send: 'tokenToSend',
+  header: 'header',
+  extraheaders: 'extraHeaders',
+  'extra-header': 'extraHeaders',
+};
+
+/** A field named the way messages name one: `url`, "url", --url, gateway.url, "at url", or "url: …". */
+const FIELD_REFERENCE = /(?:--|`|"|\bgateway\.|\bat )([A-Za-z_-]+)|^([A-Za-z_-]+):/g;
+
+/** The form field a server error is about, so that it shows under that field. */
+export function fieldOfError(error: ApiError): FormField | undefined {
+  if (error.code === 'gateway_exists') return 'name';
+  for (const match of error.message.matchAll(FIELD_REFERENCE)) {
+    const field = FIELD_ALIASES[(match[1] ?? match[2] ?? '').toLowerCase()];
+    if (field) return field;
+  }
+  return undefined;
+}

@@ -1,0 +1,105 @@
+import { useMemo, useState } from 'react';
+import type { ApiError, GatewayView } from '../../api/types.js';
+import { useAction } from '../../api/use-command.js';
+import {
+  EMPTY_FORM,
+  fieldOfError,
+  formFromGateway,
+  gatewayFromForm,
+  suggestName,
+  validateForm,
+  type FieldErrors,
+  type FormField,
+  type FormValues,
+} from './form-model.js';
+
+export interface FieldBinding<K extends FormField> {
+  value: FormValues[K];
+  error?: string;
+  onChange(value: FormValues[K]): void;
+  onBlur(): void;
+}
+
+/** The state of the add/edit form: values, which errors to show, saving and discovery. */
+export function useGatewayForm(existing: GatewayView | undefined, onSaved: (view: GatewayView) => void) {
+  const [values, setValues] = useState<FormValues>(() => (existing ? formFromGateway(existing.gateway) : EMPTY_FORM));
+  const [touched, setTouched] = useState<ReadonlySet<FormField>>(new Set());
+  const [submitted, setSubmitted] = useState(0);
+  const [serverErrors, setServerErrors] = useState<FieldErrors>({});
+  const [formError, setFormError] = useState<ApiError>();
+  const [nameEdited, setNameEdited] = useState(existing !== undefined);
+  const [removeSecret, setRemoveSecret] = useState(false);
+  const add = useAction('gateways.add');
+  const update = useAction('gateways.update');
+  const discovery = useAction('gateways.discover');
+  const hasStoredSecret = (existing?.hasClientSecret ?? false) && !removeSecret;
+
+  const errors = useMemo(() => validateForm(values, hasStoredSecret), [values, hasStoredSecret]);
+  const shownError = (field: FormField): string | undefined =>
+    serverErrors[field] ?? (submitted > 0 || touched.has(field) ? errors[field] : undefined);
+
+  const set = <K extends keyof FormValues>(field: K, value: FormValues[K]) => {
+    setValues((current) => {
+      const next = { ...current, [field]: value };
+      if (field === 'url' && !nameEdited) next.name = suggestName(String(value));
+      return next;
+    });
+    if (field === 'name') setNameEdited(true);
+    setServerErrors(({ [field as FormField]: _cleared, ...rest }) => rest);
+  };
+
+  const bind = <K extends FormField>(field: K): FieldBinding<K> => ({
+    value: values[field],
+    error: shownError(field),
+    onChange: (value) => set(field, value),
+    onBlur: () => setTouched((current) => new Set(current).add(field)),
+  });
+
+  const showServerError = (error: ApiError) => {
+    const field = fieldOfError(error);
+    if (field) setServerErrors({ [field]: error.hint ? `${error.message} ${error.hint}` : error.message });
+    else setFormError(error);
+  };
+
+  const secretInput = () => {
+    if (values.clientSecret) return { clientSecret: values.clientSecret };
+    return removeSecret ? { clientSecret: '' } : {};
+  };
+
+  const save = async () => {
+    setSubmitted((count) => count + 1);
+    setFormError(undefined);
+    if (Object.keys(errors).length > 0) return;
+    const { name, ...patch } = gatewayFromForm(values);
+    const outcome = existing
+      ? await update.run({ name: existing.gateway.name, patch, ...secretInput() })
+      : await add.run({ gateway: { name, ...patch }, ...secretInput() });
+    if ('result' in outcome) onSaved(outcome.result);
+    else showServerError(outcome.error);
+  };
+
+  const discover = async () => {
+    setTouched((current) => new Set(current).add('url'));
+    if (errors.url) return;
+    const gateway = gatewayFromForm(values);
+    await discovery.run({ gateway: { ...gateway, name: gateway.name || suggestName(values.url) || 'new-gateway' } });
+  };
+
+  return {
+    values,
+    errors,
+    bind,
+    set,
+    save,
+    saving: add.pending || update.pending,
+    submitted,
+    formError,
+    discover,
+    discovery,
+    hasStoredSecret,
+    removeSecret,
+    setRemoveSecret,
+  };
+}
+
+export type GatewayFormState = ReturnType<typeof useGatewayForm>;

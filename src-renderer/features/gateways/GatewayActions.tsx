@@ -1,0 +1,44 @@
+import type { GatewayView } from '../../api/types.js';
+import { useAction } from '../../api/use-command.js';
+import { routeHref } from '../../app/routes.js';
+import { Button, LinkButton } from '../../ui/Button.js';
+import { ErrorCallout } from '../../ui/Callout.js';
+import { useSignInAttempts } from '../sign-in/sign-in-context.js';
+
+/** Sign in, refresh, sign out and edit, offered as the gateway's state allows. */
+export function GatewayActions({ view }: { view: GatewayView }) {
+  const attempts = useSignInAttempts();
+  const refresh = useAction('auth.refresh');
+  const signOut = useAction('auth.signOut');
+  const { name, auth } = view.gateway;
+  const { state } = view.status;
+  const hasToken = state === 'signed-in' || state === 'refreshing';
+  const canSignIn = auth !== 'none' && !hasToken && state !== 'signing-in';
+  const error = refresh.error ?? signOut.error;
+
+  return (
+    <div className="gateway-actions">
+      <div className="button-row">
+        {canSignIn && (
+          <Button variant="primary" icon="signIn" onClick={() => attempts.start(name)}>
+            Sign in
+          </Button>
+        )}
+        {auth !== 'none' && hasToken && (
+          <>
+            <Button icon="refresh" pending={refresh.pending || state === 'refreshing'} onClick={() => refresh.run({ name })}>
+              Refresh now
+            </Button>
+            <Button icon="signOut" pending={signOut.pending} onClick={() => signOut.run({ name })}>
+              Sign out
+            </Button>
+          </>
+        )}
+        <LinkButton variant="ghost" icon="pencil" href={routeHref({ screen: 'edit-gateway', name })}>
+          Edit
+        </LinkButton>
+      </div>
+      {error && <ErrorCallout error={error} />}
+    </div>
+  );
+}

@@ -1,0 +1,175 @@
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { stat } from 'node:fs/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startInstance } from '../../src-main/core/instance.js';
+import type { RunningInstance } from '../../src-main/core/instance.js';
+import { instanceFile, readInstanceRecord } from '../../src-main/core/instance-file.js';
+import { connectToInstance } from '../../src-main/core/api/http-client.js';
+import type { ApiEvent } from '../../src-main/core/api/contract.js';
+import { isGatekeyError } from '../../src-main/core/errors.js';
+import { temporaryHome } from '../support/cli.js';
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** A raw request, so tests can forge Host and Origin the way an attacker's page would. */
+function rawRequest(
+  port: number,
+  options: { method?: string; path: string; headers?: Record<string, string>; body?: string },
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: options.headers },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+const running: RunningInstance[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((instance) => instance.close()));
+});
+
+async function start(home: string): Promise<RunningInstance> {
+  const instance = await startInstance({ home, version: 'test', port: 0, insecureFileStore: true, onWarning: () => undefined });
+  running.push(instance);
+  return instance;
+}
+
+describe('the running instance', () => {
+  it('records itself in a 0600 file and removes it on close', async () => {
+    const home = await temporaryHome();
+    const instance = await start(home);
+    const record = await readInstanceRecord(home);
+    expect(record?.port).toBe(instance.port);
+    expect(record?.pid).toBe(process.pid);
+    expect((await stat(instanceFile(home))).mode & 0o777).toBe(0o600);
+    await instance.close();
+    expect(await readInstanceRecord(home)).toBeUndefined();
+  });
+
+  it('refuses a second owner of the same tokens', async () => {
+    const home = await temporaryHome();
+    await start(home);
+    const fakeOtherProcess = await readInstanceRecord(home);
+    expect(fakeOtherProcess).toBeDefined();
+    // The record names this very process, so pretend it is another one that is alive: pid 1.
+    const { writeInstanceRecord } = await import('../../src-main/core/instance-file.js');
+    await writeInstanceRecord(home, { ...fakeOtherProcess!, pid: 1 });
+    const error = await startInstance({ home, version: 'test', port: 0, insecureFileStore: true, onWarning: () => undefined }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(isGatekeyError(error, 'instance_running')).toBe(true);
+    expect((error as Error).message).toContain('pid 1');
+  });
+
+  it('names the port when it is already in use', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const home = await temporaryHome();
+      const error = await startInstance({ home, version: 'test', port, insecureFileStore: true, onWarning: () => undefined }).catch(
+        (caught: unknown) => caught,
+      );
+      expect(isGatekeyError(error, 'port_in_use')).toBe(true);
+      expect((error as Error).message).toContain(String(port));
+      expect(await readInstanceRecord(home)).toBeUndefined();
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
+describe('the control API', () => {
+  it('refuses callers without the instance secret', async () => {
+    const instance = await start(await temporaryHome());
+    const response = await rawRequest(instance.port, {
+      method: 'POST',
+      path: '/api/gateways.list',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(response.status).toBe(401);
+    expect(JSON.parse(response.body).error.code).toBe('unauthorized');
+  });
+
+  it('refuses a foreign Host (DNS rebinding) and a foreign Origin even with the secret', async () => {
+    const home = await temporaryHome();
+    const instance = await start(home);
+    const { secret } = (await readInstanceRecord(home))!;
+    const authorized = { authorization: `Bearer ${secret}`, 'content-type': 'application/json' };
+    const rebinding = await rawRequest(instance.port, {
+      method: 'POST',
+      path: '/api/app.info',
+      headers: { ...authorized, host: `evil.example:${instance.port}` },
+      body: '{}',
+    });
+    expect(rebinding.status).toBe(403);
+    const crossOrigin = await rawRequest(instance.port, {
+      method: 'POST',
+      path: '/api/app.info',
+      headers: { ...authorized, origin: 'https://evil.example' },
+      body: '{}',
+    });
+    expect(crossOrigin.status).toBe(403);
+    expect(crossOrigin.body).not.toContain(home);
+  });
+
+  it('serves the CLI through the running instance, events included', async () => {
+    const home = await temporaryHome();
+    await start(home);
+    const client = await connectToInstance(home);
+    expect(client).toBeDefined();
+    const events: ApiEvent[] = [];
+    const unsubscribe = client!.subscribe((event) => events.push(event));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await client!.call('gateways.add', { gateway: { name: 'open', url: 'http://127.0.0.1:9/mcp', auth: 'none' } });
+    await expect.poll(() => events.some((event) => event.type === 'gateways')).toBe(true);
+    unsubscribe();
+    const list = await client!.call('gateways.list', {});
+    expect(list.map((view) => view.gateway.name)).toEqual(['open']);
+  });
+
+  it('reports a bad field by name', async () => {
+    const home = await temporaryHome();
+    await start(home);
+    const client = (await connectToInstance(home))!;
+    const error = await client
+      .call('gateways.add', { gateway: { name: 'Bad Name', url: 'not a url' } })
+      .catch((caught: unknown) => caught);
+    expect(isGatekeyError(error, 'invalid_input')).toBe(true);
+    expect((error as { field?: string }).field).toBe('name');
+  });
+
+  it('logs a browser in once through a one-time link with an HttpOnly SameSite=Strict cookie', async () => {
+    const instance = await start(await temporaryHome());
+    const link = new URL(instance.dashboardUrl());
+    const login = await rawRequest(instance.port, { path: link.pathname + link.search });
+    expect(login.status).toBe(303);
+    const cookie = String(login.headers['set-cookie']);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    const session = cookie.split(';')[0]!;
+    const info = await rawRequest(instance.port, {
+      method: 'POST',
+      path: '/api/app.info',
+      headers: { cookie: session, 'content-type': 'application/json', origin: instance.proxyOrigin },
+      body: '{}',
+    });
+    expect(info.status).toBe(200);
+    expect(JSON.parse(info.body).result.version).toBe('test');
+    const replay = await rawRequest(instance.port, { path: link.pathname + link.search });
+    expect(replay.status).toBe(403);
+  });
+});

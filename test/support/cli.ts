@@ -1,0 +1,61 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const GATEKEY_BIN = path.resolve(import.meta.dirname, '../../bin/gatekey.js');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  home: string;
+  env?: NodeJS.ProcessEnv;
+  stdin?: string;
+  timeoutMs?: number;
+}
+
+/** Runs the real `gatekey` binary in a child process, as a person would. */
+export function runGatekey(args: string[], options: CliOptions): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [GATEKEY_BIN, ...args], {
+      env: { ...process.env, GATEKEY_HOME: options.home, NO_COLOR: '1', ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`gatekey ${args.join(' ')} timed out\n${stderr}`));
+    }, options.timeoutMs ?? 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(options.stdin ?? '');
+  });
+}
+
+export function temporaryHome(): Promise<string> {
+  return mkdtemp(path.join(tmpdir(), 'gatekey-home-'));
+}
+
+/** Every file under `dir` that contains any of `secrets`, for leak checks. */
+export async function filesContaining(dir: string, secrets: string[]): Promise<string[]> {
+  const needles = secrets.filter((secret) => secret.length >= 8);
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const hits: string[] = [];
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const text = await readFile(file, 'utf8');
+    if (needles.some((needle) => text.includes(needle))) hits.push(path.relative(dir, file));
+  }
+  return hits;
+}
