@@ -2,7 +2,6 @@ import { app, clipboard, dialog, powerMonitor, shell } from 'electron';
 import type { ApiEvent } from '../core/api/contract.js';
 import { describeError, GatekeyError } from '../core/errors.js';
 import { startInstance, type RunningInstance } from '../core/instance.js';
-import { resolveHome } from '../core/paths.js';
 import { debounce } from './debounce.js';
 import { openDeepLink } from './deep-links.js';
 import { EVENT_CHANNEL } from './ipc-contract.js';
@@ -19,6 +18,8 @@ import { AppWindows } from './windows.js';
 const TRAY_REDRAW_DELAY_MS = 150;
 
 export interface ControllerPaths {
+  /** The profile directory (config, runtime files). */
+  home: string;
   rendererDir: string;
   trayIconsDir: string;
   preload: string;
@@ -41,11 +42,15 @@ export class Controller {
   private readonly tray: GatekeyTray;
   private readonly windows: AppWindows;
   private readonly notifier = new Notifier((route) => this.showWindow(route));
-  private readonly redrawTray = debounce(() => void this.tray.refresh(), TRAY_REDRAW_DELAY_MS, (error) =>
-    this.log('tray redraw failed', error),
+  private readonly redrawTray = debounce(
+    () => void this.tray.refresh(),
+    TRAY_REDRAW_DELAY_MS,
+    (error) => this.log('tray redraw failed', error),
   );
-  private readonly reloadGateways = debounce(async () => void (await this.loadGateways()), TRAY_REDRAW_DELAY_MS, (error) =>
-    this.log('could not list the gateways', error),
+  private readonly reloadGateways = debounce(
+    async () => void (await this.loadGateways()),
+    TRAY_REDRAW_DELAY_MS,
+    (error) => this.log('could not list the gateways', error),
   );
 
   constructor(
@@ -95,23 +100,29 @@ export class Controller {
   }
 
   private async startCore(): Promise<void> {
+    let instance: RunningInstance;
     try {
-      const instance = await startInstance({
-        home: resolveHome(),
+      instance = await startInstance({
+        home: this.paths.home,
         version: app.getVersion(),
         uiDir: this.paths.rendererDir,
         openBrowser: openInSystemBrowser,
         onWarning: (message) => this.log(message),
       });
-      this.instance = instance;
-      this.startupError = undefined;
-      this.follow(instance);
-      const gateways = await this.loadGateways();
-      if (gateways === 0) this.showWindow(routes.gateways());
     } catch (error) {
       this.startupError = describeError(error);
       this.tray.refresh();
       void this.explainStartupError();
+      return;
+    }
+    this.instance = instance;
+    this.startupError = undefined;
+    this.follow(instance);
+    try {
+      if ((await this.loadGateways()) === 0) this.showWindow(routes.gateways());
+    } catch (error) {
+      this.log('could not list the gateways', error);
+      this.tray.refresh();
     }
   }
 

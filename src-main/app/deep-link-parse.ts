@@ -19,9 +19,7 @@ const LinkGatewaySchema = GatewaySchema.pick({
 
 export type LinkGateway = z.input<typeof LinkGatewaySchema>;
 
-export type DeepLink =
-  | { action: 'add'; gateway: LinkGateway }
-  | { action: 'login'; name: string };
+export type DeepLink = { action: 'add'; gateway: LinkGateway } | { action: 'login'; name: string };
 
 export type DeepLinkRefusal =
   | 'oversized'
@@ -62,13 +60,14 @@ type LinkParam = keyof typeof LINK_PARAMS;
 
 const SECRET_PARAM =
   /secret|token|password|passwd|private|credential|assertion|api[-_]?key|^code$|^key$/i;
-const PRINTABLE = /^[A-Za-z0-9_.-]{1,32}$/;
+/** Short words: what parameter names and actions look like, and what secrets do not (no digits). */
+const WORDLIKE = /^[A-Za-z_-]{1,24}$/;
 const EXAMPLE_ADD_LINK = 'gatekey://add?url=https://gateway.example.com/mcp&name=my-gateway';
 
 const isLinkParam = (key: string): key is LinkParam => Object.hasOwn(LINK_PARAMS, key);
 
 /** Part of a link as a message may show it: anything that looks like data is not repeated. */
-const shown = (part: string, otherwise: string) => (PRINTABLE.test(part) ? `"${part}"` : otherwise);
+const shown = (part: string, otherwise: string) => (WORDLIKE.test(part) ? `"${part}"` : otherwise);
 const shownParam = (key: string) => shown(key, 'a parameter');
 
 /**
@@ -82,7 +81,10 @@ export function parseDeepLink(raw: string): DeepLink {
       `Expected a link of at most ${MAX_DEEP_LINK_LENGTH} characters; this one has ${raw.length}.`,
     );
   if (!URL.canParse(raw))
-    throw new DeepLinkRefused('malformed', `Expected a link like ${EXAMPLE_ADD_LINK}; this is not a URL.`);
+    throw new DeepLinkRefused(
+      'malformed',
+      `Expected a link like ${EXAMPLE_ADD_LINK}; this is not a URL.`,
+    );
   const link = new URL(raw);
   if (link.protocol !== `${DEEP_LINK_SCHEME}:`)
     throw new DeepLinkRefused(
@@ -97,7 +99,7 @@ export function parseDeepLink(raw: string): DeepLink {
     default:
       throw new DeepLinkRefused(
         'unknown-action',
-        `Expected gatekey://add or gatekey://login/<name>; ${shown(link.host, 'the link')} is not an action Gatekey knows.`,
+        `Expected gatekey://add or gatekey://login/<name>; ${shown(link.host, 'what it asks for')} is not an action Gatekey knows.`,
       );
   }
 }
@@ -110,13 +112,16 @@ function parseLoginLink(link: URL): string {
       'unknown-param',
       `Expected gatekey://login/<name> with no parameters; it has ${shownParam(param)}.`,
     );
-  const name = decodeURIComponent(link.pathname.replace(/^\/|\/$/g, ''));
-  return checkedName(name, 'gatekey://login/my-gateway');
+  // Not decoded: a gateway name has no character that needs escaping, so an escape is an error.
+  return checkedName(link.pathname.replace(/^\/|\/$/g, ''), 'gatekey://login/my-gateway');
 }
 
 function parseAddLink(link: URL): LinkGateway {
   if (link.pathname !== '' && link.pathname !== '/')
-    throw new DeepLinkRefused('malformed', `Expected ${EXAMPLE_ADD_LINK}; the link has a path after "add".`);
+    throw new DeepLinkRefused(
+      'malformed',
+      `Expected ${EXAMPLE_ADD_LINK}; the link has a path after "add".`,
+    );
   const values = readLinkParams(link.searchParams);
   const url = values.get('url');
   if (url === undefined)
@@ -157,8 +162,7 @@ function readLinkParams(params: URLSearchParams): Map<LinkParam, string> {
 
 function refuseSecrets(params: URLSearchParams): void {
   for (const key of params.keys()) {
-    if (SECRET_PARAM.test(key))
-      throw secretRefusal(`it has a ${shownParam(key)} parameter`);
+    if (SECRET_PARAM.test(key)) throw secretRefusal(`it has a ${shownParam(key)} parameter`);
   }
 }
 
@@ -177,13 +181,17 @@ function checkHttpUrl(param: 'url' | 'issuer', value: string): void {
       'bad-url',
       `Expected ${param} to be an http(s) URL like https://gateway.example.com/mcp; it is ${url ? `a ${url.protocol} URL` : 'not a URL'}.`,
     );
-  if (url.username || url.password) throw secretRefusal(`its ${param} has a user name or password in it`);
+  if (url.username || url.password)
+    throw secretRefusal(`its ${param} has a user name or password in it`);
   refuseSecrets(url.searchParams);
 }
 
 function checkedName(name: string | undefined, example: string): string {
   if (name === undefined)
-    throw new DeepLinkRefused('bad-name', `Expected a gateway name, e.g. ${example}; the link has none.`);
+    throw new DeepLinkRefused(
+      'bad-name',
+      `Expected a gateway name, e.g. ${example}; the link has none.`,
+    );
   if (!GATEWAY_NAME_PATTERN.test(name))
     throw new DeepLinkRefused(
       'bad-name',

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { app, dialog } from 'electron';
 import { describeError } from '../core/errors.js';
+import { resolveHome } from '../core/paths.js';
 import { registerAppScheme, serveRenderer } from './app-protocol.js';
 import { Controller, type Log } from './controller.js';
 import { receiveDeepLinks } from './deep-links.js';
@@ -17,6 +18,10 @@ const SHUTDOWN_TIMEOUT_MS = 5_000;
 const log: Log = (message, error) =>
   console.error(`gatekey: ${message}${error === undefined ? '' : `: ${describeError(error)}`}`);
 
+const home = resolveHome();
+// A profile other than the default (GATEKEY_HOME: tests, a second account) is an app of its own:
+// its own single-instance lock and Chromium data, so it runs beside the default one.
+if (process.env.GATEKEY_HOME) app.setPath('userData', path.join(home, 'electron'));
 registerAppScheme();
 if (app.requestSingleInstanceLock()) launch();
 else app.quit();
@@ -48,6 +53,7 @@ async function startController(): Promise<Controller> {
   guardAllWebContents((what) => log(`blocked a ${what} away from the Gatekey page`));
   const controller = new Controller(
     {
+      home,
       rendererDir,
       trayIconsDir: path.join(appRoot, 'resources', 'tray'),
       preload: path.join(import.meta.dirname, 'preload.cjs'),

@@ -88,7 +88,8 @@ function detect(memory: Memory, after: GatewayStatus, failures: number, threshol
   const { name } = after;
   if (scopesKey(after) !== '' && scopesKey(after) !== scopesKey(before))
     return stepUpNotice(name, after);
-  if (after.state === 'needs-sign-in' && before.state !== 'needs-sign-in') return signInNotice(name);
+  if (after.state === 'needs-sign-in' && before.state !== 'needs-sign-in')
+    return signInNotice(name);
   if (failures === threshold && memory.failures < threshold)
     return failingNotice(name, after, failures);
   return undefined;

@@ -2,6 +2,8 @@
  * Sandboxed preload (CommonJS, no local imports): exposes `window.gatekey`, the GatekeyBridge, and
  * nothing else. The names below mirror ipc-contract.ts; a unit test keeps them equal.
  */
+// verbatimModuleSyntax allows only this import form in a CommonJS (.cts) file.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 import electron = require('electron');
 import type { ApiEvent, CommandName, Envelope, GatekeyBridge } from '../core/api/contract.js';
 

@@ -22,7 +22,11 @@ export function revalidateOnWake(
   revalidate: () => Promise<void>,
   options: { delayMs?: number; onError: (error: unknown) => void },
 ): () => void {
-  const revalidation = debounce(revalidate, options.delayMs ?? REVALIDATE_DELAY_MS, options.onError);
+  const revalidation = debounce(
+    revalidate,
+    options.delayMs ?? REVALIDATE_DELAY_MS,
+    options.onError,
+  );
   for (const event of WAKE_EVENTS) source.on(event, revalidation.trigger);
   return () => {
     for (const event of WAKE_EVENTS) source.removeListener(event, revalidation.trigger);

@@ -116,8 +116,18 @@ function gatewaySubmenu(gateway: TrayGateway, now: number): TrayMenuItem {
     items: [
       ...(problem ? [{ kind: 'info', label: truncate(lastError.message) } as const] : []),
       ...signInActions(gateway),
-      { kind: 'action', label: 'Copy local URL', action: { type: 'copy-url', gateway: name }, enabled: true },
-      { kind: 'action', label: 'Open inspector', action: { type: 'open-inspector', gateway: name }, enabled: true },
+      {
+        kind: 'action',
+        label: 'Copy local URL',
+        action: { type: 'copy-url', gateway: name },
+        enabled: true,
+      },
+      {
+        kind: 'action',
+        label: 'Open inspector',
+        action: { type: 'open-inspector', gateway: name },
+        enabled: true,
+      },
     ],
   };
 }
@@ -137,7 +147,14 @@ export function buildTrayMenu(input: TrayMenuInput): TrayMenuItem[] {
   const startAtLogin: TrayMenuItem[] =
     input.startAtLogin === undefined
       ? []
-      : [{ kind: 'checkbox', label: 'Start at login', action: { type: 'toggle-start-at-login' }, checked: input.startAtLogin }];
+      : [
+          {
+            kind: 'checkbox',
+            label: 'Start at login',
+            action: { type: 'toggle-start-at-login' },
+            checked: input.startAtLogin,
+          },
+        ];
   return [
     ...coreSection(input),
     { kind: 'separator' },
@@ -160,7 +177,9 @@ export function trayTooltip(input: TrayMenuInput): string {
   const [first] = troubled;
   if (first === undefined) {
     const count = input.gateways.length;
-    return count === 0 ? 'Gatekey — no gateways' : `Gatekey — ${count} gateway${count === 1 ? '' : 's'}, all fine`;
+    return count === 0
+      ? 'Gatekey — no gateways'
+      : `Gatekey — ${count} gateway${count === 1 ? '' : 's'}, all fine`;
   }
   if (troubled.length > 1) return `Gatekey — ${troubled.length} gateways need attention`;
   return `Gatekey — ${first.status.name}: ${statusLabel(first, input.now)}`;

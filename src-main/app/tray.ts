@@ -37,7 +37,12 @@ function toTemplate(
       case 'action':
         return { label: item.label, enabled: item.enabled, click: () => onAction(item.action) };
       case 'checkbox':
-        return { label: item.label, type: 'checkbox', checked: item.checked, click: () => onAction(item.action) };
+        return {
+          label: item.label,
+          type: 'checkbox',
+          checked: item.checked,
+          click: () => onAction(item.action),
+        };
       case 'submenu':
         return { label: item.label, submenu: toTemplate(item.items, onAction) };
       case 'info':
@@ -91,6 +96,8 @@ export class GatekeyTray {
 
   /** `name.png` with its `name@2x.png` beside it; macOS treats `*Template` as a template image. */
   private icon(health: TrayHealth): NativeImage {
-    return nativeImage.createFromPath(path.join(this.options.iconsDir, trayIconFile(health, this.options.platform)));
+    return nativeImage.createFromPath(
+      path.join(this.options.iconsDir, trayIconFile(health, this.options.platform)),
+    );
   }
 }

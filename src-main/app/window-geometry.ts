@@ -20,7 +20,10 @@ const GAP = 4;
  * A popover needs the tray icon's position; Linux trays (AppIndicator) report none, so there the
  * window is an ordinary framed one.
  */
-export function windowStyleFor(platform: NodeJS.Platform, trayBounds: Rect | undefined): WindowStyle {
+export function windowStyleFor(
+  platform: NodeJS.Platform,
+  trayBounds: Rect | undefined,
+): WindowStyle {
   const known = trayBounds !== undefined && trayBounds.width > 0 && trayBounds.height > 0;
   return platform !== 'linux' && known ? 'popover' : 'framed';
 }
@@ -36,7 +39,13 @@ export function popoverBounds(tray: Rect, size: Size, workArea: Rect): Rect {
   const iconInTopHalf = tray.y + tray.height / 2 < workArea.y + workArea.height / 2;
   const y = iconInTopHalf ? tray.y + tray.height + GAP : tray.y - size.height - GAP;
   return {
-    x: Math.round(clamp(centreX - size.width / 2, workArea.x + GAP, workArea.x + workArea.width - size.width - GAP)),
+    x: Math.round(
+      clamp(
+        centreX - size.width / 2,
+        workArea.x + GAP,
+        workArea.x + workArea.width - size.width - GAP,
+      ),
+    ),
     y: Math.round(clamp(y, workArea.y + GAP, workArea.y + workArea.height - size.height - GAP)),
     width: size.width,
     height: size.height,

@@ -33,7 +33,10 @@ export const RENDERER_HEADERS: Readonly<Record<string, string>> = {
 const ALLOWED_PERMISSIONS = new Set(['clipboard-sanitized-write']);
 
 /** webPreferences for every window: isolated, sandboxed, no Node, only the preload's bridge. */
-export function secureWebPreferences(preload: string, additionalArguments: string[]): WebPreferences {
+export function secureWebPreferences(
+  preload: string,
+  additionalArguments: string[],
+): WebPreferences {
   return {
     preload,
     additionalArguments,
@@ -80,7 +83,10 @@ export function externalBrowserUrl(url: string): string | undefined {
     : undefined;
 }
 
-export function isPermissionAllowed(permission: string, requestingUrl: string | undefined): boolean {
+export function isPermissionAllowed(
+  permission: string,
+  requestingUrl: string | undefined,
+): boolean {
   return ALLOWED_PERMISSIONS.has(permission) && isAppOrigin(requestingUrl);
 }
 

@@ -89,7 +89,8 @@ export class AppWindows {
 
   /** Sends to every open renderer (core events). */
   broadcast(channel: string, payload: unknown): void {
-    for (const window of this.open.values()) window.webContents.send(channel, payload);
+    for (const window of this.open.values())
+      if (!window.isDestroyed()) window.webContents.send(channel, payload);
   }
 
   /** From now on, closing a window closes it instead of hiding it. */

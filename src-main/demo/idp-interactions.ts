@@ -1,5 +1,11 @@
 import type { IncomingMessage } from 'node:http';
-import type { Interaction, InteractionResult, KoaContext, Middleware, Provider } from 'oidc-provider';
+import type {
+  Interaction,
+  InteractionResult,
+  KoaContext,
+  Middleware,
+  Provider,
+} from 'oidc-provider';
 import { consentPage, errorPage, loginPage } from './idp-pages.js';
 
 export interface DemoUser {
@@ -13,9 +19,13 @@ const MAX_FORM_BYTES = 16 * 1024;
 /**
  * The sign-in and consent pages that oidc-provider sends the browser to, as Koa middleware:
  * GET `/interaction/<uid>` shows the form the current prompt needs, and its buttons POST to
- * `…/login`, `…/confirm` or `…/abort`. `issuerPath` prefixes the URLs the browser sees.
+ * `…/login`, `…/confirm` or `…/abort`. `mountPath` (the issuer's path) prefixes the URLs the browser sees.
  */
-export function interactionPages(provider: Provider, issuerPath: string, user: DemoUser): Middleware {
+export function interactionPages(
+  provider: Provider,
+  mountPath: string,
+  user: DemoUser,
+): Middleware {
   return async (ctx, next) => {
     const match = INTERACTION_PATH.exec(ctx.path);
     if (!match) return next();
@@ -24,7 +34,7 @@ export function interactionPages(provider: Provider, issuerPath: string, user: D
     try {
       const interaction = await provider.interactionDetails(ctx.req, ctx.res);
       if (interaction.uid !== uid) throw new Error('this sign-in page belongs to another request');
-      const pages = new InteractionPages(provider, ctx, interaction, issuerPath, user);
+      const pages = new InteractionPages(provider, ctx, interaction, mountPath, user);
       await pages.respond(action);
     } catch (error) {
       ctx.status = 400;
@@ -39,7 +49,7 @@ class InteractionPages {
     private readonly provider: Provider,
     private readonly ctx: KoaContext,
     private readonly interaction: Interaction,
-    private readonly issuerPath: string,
+    private readonly mountPath: string,
     private readonly user: DemoUser,
   ) {}
 
@@ -49,7 +59,11 @@ class InteractionPages {
       return promptName === 'login' ? this.showLogin() : this.showConsent();
     }
     if (this.ctx.method !== 'POST') throw new Error(`${this.ctx.method} is not allowed here`);
-    if (action === 'abort') return this.finish({ error: 'access_denied', error_description: 'End-User aborted interaction' });
+    if (action === 'abort')
+      return this.finish({
+        error: 'access_denied',
+        error_description: 'End-User aborted interaction',
+      });
     if (action === 'login' && promptName === 'login') return this.login();
     if (action === 'confirm' && promptName === 'consent') return this.confirm();
     throw new Error(`expected the ${promptName} step, got ${action}`);
@@ -115,7 +129,7 @@ class InteractionPages {
   }
 
   private actionBase(): string {
-    return `${this.issuerPath}/interaction/${this.interaction.uid}`;
+    return `${this.mountPath}/interaction/${this.interaction.uid}`;
   }
 
   private async clientName(): Promise<string> {

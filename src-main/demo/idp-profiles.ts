@@ -3,7 +3,7 @@ import { errors, type IssuedAccessToken, type OidcContext } from 'oidc-provider'
 export type IdpProfile = 'generic' | 'cognito' | 'okta' | 'auth0';
 
 /** What a profile makes of one resource indicator: the scopes it knows and the token audience. */
-export interface ProfileResourceServer {
+interface ProfileResourceServer {
   scope: string;
   audience?: string;
 }
@@ -40,8 +40,8 @@ export interface ProfileSpec {
    * and Auth0 do not insist, so for them the IdP adds that prompt itself.
    */
   offlineAccessWithoutConsentPrompt: boolean;
-  /** The exact redirect URI pre-registered clients use; absent = any loopback port (RFC 8252). */
-  exactRedirectUri: boolean;
+  /** Clients accept one exact redirect URI; otherwise any loopback port (RFC 8252 §7.3). */
+  requiresExactRedirectUri: boolean;
   /** Authorization parameters beyond the standard ones (Auth0's `audience`). */
   extraAuthorizationParams: string[];
   /** The resource used when the client names none; undefined = an opaque token. */
@@ -49,7 +49,11 @@ export interface ProfileSpec {
   /** Validates a resource indicator (and the requested scopes) and describes its server. */
   resourceServer(ctx: OidcContext, resource: string): ProfileResourceServer;
   /** Reshapes the claims of a JWT access token to look like the real IdP's. */
-  shapeAccessToken(payload: Record<string, unknown>, token: IssuedAccessToken, issuer: string): void;
+  shapeAccessToken(
+    payload: Record<string, unknown>,
+    token: IssuedAccessToken,
+    issuer: string,
+  ): void;
 }
 
 const STANDARD_CLAIMS: Record<string, string[]> = {
@@ -73,7 +77,7 @@ const generic: ProfileSpec = {
   idTokenClaims: () => ({}),
   refreshTokensNeedOfflineAccess: true,
   offlineAccessWithoutConsentPrompt: false,
-  exactRedirectUri: false,
+  requiresExactRedirectUri: false,
   extraAuthorizationParams: [],
   defaultResource: () => generic.apiAudience,
   resourceServer(_ctx, resource) {
@@ -115,7 +119,7 @@ const cognito: ProfileSpec = {
   idTokenClaims: (username) => ({ token_use: 'id', 'cognito:username': username }),
   refreshTokensNeedOfflineAccess: false,
   offlineAccessWithoutConsentPrompt: false,
-  exactRedirectUri: true,
+  requiresExactRedirectUri: true,
   extraAuthorizationParams: [],
   defaultResource: () => COGNITO_RESOURCE,
   resourceServer(ctx) {
@@ -153,7 +157,7 @@ const okta: ProfileSpec = {
   idTokenClaims: () => ({}),
   refreshTokensNeedOfflineAccess: true,
   offlineAccessWithoutConsentPrompt: true,
-  exactRedirectUri: false,
+  requiresExactRedirectUri: false,
   extraAuthorizationParams: [],
   // Okta's authorization server has one audience, whatever resource a client names.
   defaultResource: () => OKTA_AUDIENCE,
@@ -193,7 +197,7 @@ const auth0: ProfileSpec = {
   idTokenClaims: () => ({}),
   refreshTokensNeedOfflineAccess: true,
   offlineAccessWithoutConsentPrompt: true,
-  exactRedirectUri: false,
+  requiresExactRedirectUri: false,
   extraAuthorizationParams: ['audience'],
   // Auth0 issues a JWT only for an API named by `audience`; without one the token is opaque.
   defaultResource(ctx) {
@@ -201,7 +205,8 @@ const auth0: ProfileSpec = {
     return typeof audience === 'string' ? audience : undefined;
   },
   resourceServer(_ctx, resource) {
-    if (resource !== AUTH0_AUDIENCE) throw new errors.InvalidTarget(`Service not found: ${resource}`);
+    if (resource !== AUTH0_AUDIENCE)
+      throw new errors.InvalidTarget(`Service not found: ${resource}`);
     return { scope: [...OIDC_SCOPES, ...MCP_SCOPES].join(' ') };
   },
   shapeAccessToken(payload, token, issuer) {

@@ -31,7 +31,8 @@ export interface IdpOptions {
 export interface IdpClient {
   clientId: string;
   clientSecret?: string;
-  tokenEndpointAuthMethod: 'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+  tokenEndpointAuthMethod:
+    'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
   /** Loopback URIs registered without a port accept any port (RFC 8252 §7.3). */
   redirectUris: string[];
   grantTypes: string[];
@@ -80,30 +81,29 @@ const DAY_SECONDS = 24 * 60 * 60;
 export async function startIdp(options: IdpOptions = {}): Promise<RunningIdp> {
   const profile = options.profile ?? 'generic';
   const spec = PROFILES[profile];
-  const [signingKey, clientKey] = await Promise.all([generateRsaKey('idp'), generateRsaKey('client')]);
+  const [signingKey, clientKey] = await Promise.all([
+    generateRsaKey('idp'),
+    generateRsaKey('client'),
+  ]);
   const clients = demoClients(spec, options.exactRedirectUri, clientKey.privateKeyPem);
   const store = new IdpStore();
   const counter = new TokenRequestCounter();
-  const mountPath = spec.issuerPath.replace(/\/$/, '');
 
-  const listener = await startLoopbackListener(options.port ?? 0, (origin) => {
-    const configuration = providerConfiguration({
+  const listener = await startLoopbackListener(options.port ?? 0, (origin) =>
+    providerHandler({
       spec,
       issuer: origin + spec.issuerPath,
-      mountPath,
+      mountPath: spec.issuerPath.replace(/\/$/, ''),
       store,
+      counter,
       signingKey: signingKey.privateJwk,
-      clients: Object.values(clients).map((client) => clientMetadata(client, spec, clientKey.publicJwk)),
+      clients: Object.values(clients).map((client) =>
+        clientMetadata(client, spec, clientKey.publicJwk),
+      ),
       accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 3600,
       rotateRefreshTokens: options.rotateRefreshTokens ?? true,
-    });
-    const provider = new Provider(origin + spec.issuerPath, configuration);
-    provider.on('server_error', (_ctx, error) => console.error(`demo IdP: ${error.message}`));
-    provider.use(countTokenRequests(counter));
-    provider.use(patchDiscovery(spec));
-    provider.use(interactionPages(provider, mountPath, DEMO_USER));
-    return mountedAt(mountPath, spec, provider.callback());
-  });
+    }),
+  );
 
   return {
     issuer: listener.origin + spec.issuerPath,
@@ -125,12 +125,23 @@ export async function startIdp(options: IdpOptions = {}): Promise<RunningIdp> {
 interface ProviderSetup {
   spec: ProfileSpec;
   issuer: string;
+  /** The issuer's path without a trailing slash: where the provider is mounted. */
   mountPath: string;
   store: IdpStore;
+  counter: TokenRequestCounter;
   signingKey: JWK;
   clients: ClientMetadata[];
   accessTokenTtlSeconds: number;
   rotateRefreshTokens: boolean;
+}
+
+function providerHandler(setup: ProviderSetup): RequestListener {
+  const provider = new Provider(setup.issuer, providerConfiguration(setup));
+  provider.on('server_error', (_ctx, error) => console.error(`demo IdP: ${error.message}`));
+  provider.use(countTokenRequests(setup.counter));
+  provider.use(patchDiscovery(setup.spec));
+  provider.use(interactionPages(provider, setup.mountPath, DEMO_USER));
+  return mountedAt(setup.mountPath, setup.spec, provider.callback());
 }
 
 function providerConfiguration(setup: ProviderSetup): Configuration {
@@ -227,7 +238,7 @@ function demoClients(
   exactRedirectUri: string | undefined,
   privateKeyPem: string,
 ): RunningIdp['clients'] {
-  const redirectUris = spec.exactRedirectUri
+  const redirectUris = spec.requiresExactRedirectUri
     ? [exactRedirectUri ?? DEFAULT_EXACT_REDIRECT_URI]
     : LOOPBACK_REDIRECT_URIS;
   const userGrants = ['authorization_code', 'refresh_token'];
@@ -269,7 +280,7 @@ function clientMetadata(client: IdpClient, spec: ProfileSpec, publicKey: JWK): C
     client_secret: client.clientSecret,
     client_name: `Gatekey (${client.tokenEndpointAuthMethod})`,
     // Native clients get RFC 8252 loopback redirects on any port; Cognito wants the exact URI.
-    application_type: spec.exactRedirectUri ? 'web' : 'native',
+    application_type: spec.requiresExactRedirectUri ? 'web' : 'native',
     token_endpoint_auth_method: client.tokenEndpointAuthMethod,
     redirect_uris: client.redirectUris,
     grant_types: client.grantTypes,
@@ -344,7 +355,9 @@ function mountedAt(
     adaptRequestToProfile(url, mountPath, spec);
     if (url.pathname !== mountPath && !url.pathname.startsWith(`${mountPath}/`)) {
       res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: 'not_found', error_description: `no route for ${url.pathname}` }));
+      res.end(
+        JSON.stringify({ error: 'not_found', error_description: `no route for ${url.pathname}` }),
+      );
       return;
     }
     const pathAndQuery = url.pathname + url.search;
@@ -359,7 +372,10 @@ function mountedAt(
  * (see ProfileSpec.offlineAccessWithoutConsentPrompt).
  */
 function adaptRequestToProfile(url: URL, mountPath: string, spec: ProfileSpec): void {
-  if (spec.authorizationServerMetadata && url.pathname === mountPath + AUTHORIZATION_SERVER_METADATA_PATH) {
+  if (
+    spec.authorizationServerMetadata &&
+    url.pathname === mountPath + AUTHORIZATION_SERVER_METADATA_PATH
+  ) {
     url.pathname = mountPath + DISCOVERY_PATH;
   }
   const authorizationPath = mountPath + (spec.routes.authorization ?? '/auth');

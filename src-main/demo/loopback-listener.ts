@@ -24,15 +24,11 @@ export async function startLoopbackListener(
   port: number,
   createHandler: (origin: string) => RequestListener,
 ): Promise<LoopbackListener> {
-  let handler: RequestListener | undefined;
-  const server = createServer((req, res) => {
-    if (handler) return handler(req, res);
-    res.writeHead(503).end();
-  });
+  const server = createServer();
   await listen(server, port);
   const boundPort = (server.address() as AddressInfo).port;
   const origin = `http://127.0.0.1:${boundPort}`;
-  handler = createHandler(origin);
+  server.on('request', createHandler(origin));
 
   return {
     port: boundPort,

@@ -64,7 +64,10 @@ export function createDemoMcpServer(): McpServer {
       messages: [
         {
           role: 'user',
-          content: { type: 'text', text: `Please review this code for bugs and clarity:\n\n${code}` },
+          content: {
+            type: 'text',
+            text: `Please review this code for bugs and clarity:\n\n${code}`,
+          },
         },
       ],
     }),
@@ -75,7 +78,11 @@ export function createDemoMcpServer(): McpServer {
 function registerBasicTools(server: McpServer): void {
   server.registerTool(
     'echo',
-    { title: 'Echo', description: 'Returns the text it is given.', inputSchema: { text: z.string() } },
+    {
+      title: 'Echo',
+      description: 'Returns the text it is given.',
+      inputSchema: { text: z.string() },
+    },
     async ({ text: value }) => text(value),
   );
   server.registerTool(
@@ -94,7 +101,8 @@ function registerBasicTools(server: McpServer): void {
       description: `Returns that many bytes of text (at most ${MAX_BIG_BYTES}).`,
       inputSchema: { bytes: z.number().int().min(0).max(MAX_BIG_BYTES) },
     },
-    async ({ bytes }) => text(BIG_PATTERN.repeat(Math.ceil(bytes / BIG_PATTERN.length)).slice(0, bytes)),
+    async ({ bytes }) =>
+      text(BIG_PATTERN.repeat(Math.ceil(bytes / BIG_PATTERN.length)).slice(0, bytes)),
   );
 }
 
@@ -151,7 +159,10 @@ function registerStreamingTools(server: McpServer): void {
 function registerCallerTools(server: McpServer): void {
   server.registerTool(
     'whoami',
-    { title: 'Who am I', description: 'Shows who the access token says the caller is (never the token).' },
+    {
+      title: 'Who am I',
+      description: 'Shows who the access token says the caller is (never the token).',
+    },
     async (extra) => text(JSON.stringify(describeCaller(extra.authInfo), null, 2)),
   );
   server.registerTool(

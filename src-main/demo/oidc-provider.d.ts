@@ -3,8 +3,7 @@
  * typed only as far as the demo reads and writes it.
  */
 declare module 'oidc-provider' {
-  type IncomingMessage = import('node:http').IncomingMessage;
-  type ServerResponse = import('node:http').ServerResponse;
+  import type { IncomingMessage, ServerResponse } from 'node:http';
 
   export type AdapterPayload = Record<string, unknown> & {
     grantId?: string;
@@ -38,7 +37,6 @@ declare module 'oidc-provider' {
     clientId: string;
     clientName?: string;
     clientAuthMethod: string;
-    applicationType: 'web' | 'native';
     grantTypeAllowed(grantType: string): boolean;
   }
 
@@ -59,7 +57,6 @@ declare module 'oidc-provider' {
     kind: 'AccessToken' | 'ClientCredentials';
     clientId: string;
     accountId?: string;
-    scope?: string;
   }
 
   export interface StructuredToken {
@@ -107,7 +104,6 @@ declare module 'oidc-provider' {
     res: ServerResponse;
     redirect(url: string): void;
     set(header: string, value: string): void;
-    accepts(...types: string[]): string | false;
     oidc?: {
       route?: string;
       issuer: string;
@@ -143,7 +139,11 @@ declare module 'oidc-provider' {
       clientCredentials: { enabled: boolean };
       introspection: {
         enabled: boolean;
-        allowedPolicy: (ctx: OidcContext, client: Client, token: IssuedAccessToken) => Promise<boolean>;
+        allowedPolicy: (
+          ctx: OidcContext,
+          client: Client,
+          token: IssuedAccessToken,
+        ) => Promise<boolean>;
       };
       revocation: { enabled: boolean };
       registration: { enabled: boolean };

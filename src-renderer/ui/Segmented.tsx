@@ -15,7 +15,7 @@ export function Segmented<T extends string>({
   label: string;
   options: readonly Option<T>[];
   value: T;
-  onChange(value: T): void;
+  onChange(value: NoInfer<T>): void;
 }) {
   const name = useId();
   return (

@@ -13,7 +13,7 @@ interface TabsProps<T extends string> {
   idPrefix: string;
   items: readonly TabItem<T>[];
   selected: T;
-  onSelect(id: T): void;
+  onSelect(id: NoInfer<T>): void;
   className?: string;
 }
 

@@ -5,16 +5,16 @@ import type { IdpProfile, RunningIdp } from '../../src-main/demo/idp.js';
 import { startDemoMcpServer } from '../../src-main/demo/mcp-server.js';
 import type { RunningMcpServer } from '../../src-main/demo/mcp-server.js';
 import { HEADLESS_BROWSER_COMMAND } from '../support/headless-browser.js';
-import { filesContaining, runGatekey, temporaryHome } from '../support/cli.js';
+import { filesContaining, freePort, runGatekey, temporaryHome } from '../support/cli.js';
 
 /** What `gatekey add` needs, per IdP profile, beyond the gateway URL. */
-function addFlags(idp: RunningIdp): string[] {
+function addFlags(idp: RunningIdp, exactRedirectUri: string): string[] {
   const client = idp.clients.publicPkce.clientId;
   switch (idp.profile) {
     case 'generic':
       return []; // everything from the gateway's 401: RFC 9728, RFC 8414, dynamic registration
     case 'cognito':
-      return ['--issuer', idp.issuer, '--client-id', client, '--redirect-uri', 'http://localhost:8080/callback', '--scope', 'openid gateway/read'];
+      return ['--issuer', idp.issuer, '--client-id', client, '--redirect-uri', exactRedirectUri, '--scope', 'openid gateway/read'];
     case 'okta':
       return ['--issuer', idp.issuer, '--client-id', client, '--scope', 'openid offline_access mcp:tools'];
     case 'auth0':
@@ -31,8 +31,11 @@ describe.each(PROFILES)('gatekey add + login + token against a %s-like IdP', (pr
   const issued: string[] = [];
   const env = () => ({ BROWSER: HEADLESS_BROWSER_COMMAND });
 
+  let exactRedirectUri: string;
+
   beforeAll(async () => {
-    idp = await startIdp({ profile });
+    exactRedirectUri = `http://localhost:${await freePort()}/callback`;
+    idp = await startIdp({ profile, exactRedirectUri });
     mcp = await startDemoMcpServer({ issuer: idp.issuer });
     home = await temporaryHome();
   });
@@ -42,7 +45,7 @@ describe.each(PROFILES)('gatekey add + login + token against a %s-like IdP', (pr
   });
 
   it('signs in through the browser and prints a fresh token', async () => {
-    const add = await runGatekey(['add', 'work', '--url', mcp.url, ...addFlags(idp)], { home });
+    const add = await runGatekey(['add', 'work', '--url', mcp.url, ...addFlags(idp, exactRedirectUri)], { home });
     expect(add.stderr).toContain('gatekey login work');
     expect(add.code).toBe(0);
 

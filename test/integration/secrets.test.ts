@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { AsyncEntry, findCredentialsAsync } from '@napi-rs/keyring';
+import { AsyncEntry } from '@napi-rs/keyring';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatekeyError } from '../../src-main/core/errors.js';
 import {
@@ -23,6 +23,12 @@ function newHome(): string {
   return home;
 }
 afterAll(() => homes.forEach((home) => fs.rmSync(home, { recursive: true, force: true })));
+
+/** The keychain entry as any Secret Service client sees it. */
+const rawEntry = (home: string, gateway: string) =>
+  new AsyncEntry(KEYCHAIN_SERVICE, `${profileId(home)}/${gateway}`, {
+    linux: { store: 'secret-service' },
+  });
 
 const secretsFor = (label: string): GatewaySecrets => ({
   tokens: {
@@ -81,22 +87,23 @@ describe('the OS keychain (Secret Service)', () => {
     const store = open(home);
     expect(store.kind).toBe('keychain');
     await store.write('named', secretsFor('n'));
-    const accounts = (await findCredentialsAsync(KEYCHAIN_SERVICE)).map((entry) => entry.account);
-    expect(accounts).toContain(`${profileId(home)}/named`);
     expect(profileId(home)).toMatch(/^[0-9a-f]{12}$/);
+    const stored = await rawEntry(home, 'named').getPassword();
+    expect(JSON.parse(stored ?? '')).toEqual(secretsFor('n'));
     await store.delete('named');
+    expect(await rawEntry(home, 'named').getPassword()).toBeNull();
   });
 
   it('names the gateway of a corrupt entry and never echoes its content', async () => {
     const home = newHome();
     const garbage = '{"tokens": "leaked-secret-text';
-    await new AsyncEntry(KEYCHAIN_SERVICE, `${profileId(home)}/broken`).setPassword(garbage);
+    await rawEntry(home, 'broken').setPassword(garbage);
     const error = await rejection(open(home).read('broken'));
     expect(error.code).toBe('secrets_corrupt');
     expect(error.message).toBe('The keychain entry for gateway "broken" is not valid JSON.');
     expect(error.hint).toContain(`${profileId(home)}/broken`);
 
-    await new AsyncEntry(KEYCHAIN_SERVICE, `${profileId(home)}/broken`).setPassword(
+    await rawEntry(home, 'broken').setPassword(
       JSON.stringify({ tokens: { accessToken: 'leaked-secret-text' } }),
     );
     const shapeError = await rejection(open(home).read('broken'));

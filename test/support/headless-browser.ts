@@ -74,7 +74,10 @@ class BrowserSession {
         navigation = { url: new URL(location, navigation.url), method: 'GET' };
         continue;
       }
-      navigation = this.#nextSubmission(new HtmlPage(navigation.url, await response.text()), response.status);
+      navigation = this.#nextSubmission(
+        new HtmlPage(navigation.url, await response.text()),
+        response.status,
+      );
     }
     throw new Error(`The sign-in did not reach the redirect URI within ${MAX_STEPS} steps.`);
   }
@@ -124,16 +127,16 @@ class BrowserSession {
   }
 }
 
+/** The first submit button that denies (or, with deny false, does not deny), with its form. */
 function findControl(
   forms: HtmlForm[],
   deny: boolean,
-): { form: HtmlForm; button: HtmlButton | undefined } | undefined {
+): { form: HtmlForm; button: HtmlButton } | undefined {
   for (const form of forms) {
-    const button = form.buttons.find((candidate) => DENY_CONTROL.test(candidate.describe()) === deny);
+    const button = form.buttons.find(
+      (candidate) => DENY_CONTROL.test(candidate.describe()) === deny,
+    );
     if (button) return { form, button };
-    if (form.buttons.length === 0 && DENY_CONTROL.test(form.action.pathname) === deny) {
-      return { form, button: undefined };
-    }
   }
   return undefined;
 }
@@ -158,8 +161,9 @@ class HtmlPage {
   describe(status: number): string {
     const title = textOf(/<title[^>]*>([\s\S]*?)<\/title>/i.exec(this.html)?.[1]);
     const alert =
-      /<[^>]+(?:role="alert"|class="[^"]*error[^"]*")[^>]*>([\s\S]*?)<\/[^>]+>/i.exec(this.html)?.[1] ??
-      /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(this.html)?.[1];
+      /<[^>]+(?:role="alert"|class="[^"]*error[^"]*")[^>]*>([\s\S]*?)<\/[^>]+>/i.exec(
+        this.html,
+      )?.[1] ?? /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(this.html)?.[1];
     const says = alert ? `, saying "${textOf(alert)}"` : '';
     return `HTTP ${status} from ${withoutQuery(this.url)} titled "${title}"${says}`;
   }
@@ -192,9 +196,13 @@ class HtmlForm {
   constructor(pageUrl: URL, attributes: Map<string, string>, body: string) {
     this.action = new URL(attributes.get('action') || pageUrl.href, pageUrl);
     this.method = attributes.get('method')?.toUpperCase() === 'POST' ? 'POST' : 'GET';
-    const inputs = [...body.matchAll(/<input\b([^>]*)>/gi)].map(([, input = '']) => parseAttributes(input));
+    const inputs = [...body.matchAll(/<input\b([^>]*)>/gi)].map(([, input = '']) =>
+      parseAttributes(input),
+    );
     this.inputs = inputs
-      .filter((input) => input.has('name') && !['submit', 'button'].includes(input.get('type') ?? ''))
+      .filter(
+        (input) => input.has('name') && !['submit', 'button'].includes(input.get('type') ?? ''),
+      )
       .map((input) => ({
         name: input.get('name') ?? '',
         type: (input.get('type') ?? 'text').toLowerCase(),
@@ -207,8 +215,13 @@ class HtmlForm {
     this.buttons = [
       ...buttons
         .filter(({ attributes: button }) => (button.get('type') ?? 'submit') === 'submit')
-        .map(({ attributes: button, label }) => new HtmlButton(button.get('name'), button.get('value') ?? '', textOf(label))),
-      ...submitInputs.map((input) => new HtmlButton(input.get('name'), input.get('value') ?? '', '')),
+        .map(
+          ({ attributes: button, label }) =>
+            new HtmlButton(button.get('name'), button.get('value') ?? '', textOf(label)),
+        ),
+      ...submitInputs.map(
+        (input) => new HtmlButton(input.get('name'), input.get('value') ?? '', ''),
+      ),
     ];
   }
 
@@ -218,9 +231,11 @@ class HtmlForm {
 
   submitCredentials(username: string, password: string): Navigation {
     const usernameField =
-      this.inputs.find((input) => /user|login|email/i.test(input.name) && input.type !== 'hidden') ??
-      this.inputs.find((input) => ['text', 'email'].includes(input.type));
-    if (!usernameField) throw new Error(`The sign-in form at ${withoutQuery(this.action)} has no username field.`);
+      this.inputs.find(
+        (input) => /user|login|email/i.test(input.name) && input.type !== 'hidden',
+      ) ?? this.inputs.find((input) => ['text', 'email'].includes(input.type));
+    if (!usernameField)
+      throw new Error(`The sign-in form at ${withoutQuery(this.action)} has no username field.`);
     const overrides = new Map<string, string>([[usernameField.name, username]]);
     for (const input of this.inputs.filter((field) => field.type === 'password')) {
       overrides.set(input.name, password);
@@ -231,7 +246,8 @@ class HtmlForm {
 
   submit(button: HtmlButton | undefined, overrides = new Map<string, string>()): Navigation {
     const form = new URLSearchParams();
-    for (const input of this.inputs) form.append(input.name, overrides.get(input.name) ?? input.value);
+    for (const input of this.inputs)
+      form.append(input.name, overrides.get(input.name) ?? input.value);
     if (button?.name) form.append(button.name, button.value);
     if (this.method === 'POST') return { url: this.action, method: 'POST', form };
     const url = new URL(this.action);
@@ -251,14 +267,24 @@ function parseAttributes(source: string): Map<string, string> {
 }
 
 function textOf(html: string | undefined): string {
-  return decodeEntities((html ?? '').replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim();
+  return decodeEntities((html ?? '').replace(/<[^>]*>/g, ' '))
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
-const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+const NAMED_ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+};
 
 function decodeEntities(text: string): string {
   return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (entity, code: string) => {
-    if (code.startsWith('#x') || code.startsWith('#X')) return String.fromCodePoint(parseInt(code.slice(2), 16));
+    if (code.startsWith('#x') || code.startsWith('#X'))
+      return String.fromCodePoint(parseInt(code.slice(2), 16));
     if (code.startsWith('#')) return String.fromCodePoint(Number(code.slice(1)));
     return NAMED_ENTITIES[code.toLowerCase()] ?? entity;
   });
@@ -302,7 +328,9 @@ class CookieJar {
     const matching = [...this.#cookies.values()].filter(
       (cookie) => cookie.host === url.hostname && pathMatches(url.pathname, cookie.path),
     );
-    return matching.length ? matching.map((cookie) => `${cookie.name}=${cookie.value}`).join('; ') : undefined;
+    return matching.length
+      ? matching.map((cookie) => `${cookie.name}=${cookie.value}`).join('; ')
+      : undefined;
   }
 }
 

@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { insufficientScopes } from '../../src-main/core/proxy/challenge.js';
 import { guardLocalRequest } from '../../src-main/core/proxy/guard.js';
 import { headersForClient, headersForUpstream } from '../../src-main/core/proxy/headers.js';
 
@@ -109,24 +108,5 @@ describe('guardLocalRequest', () => {
     const host = '127.0.0.1:7421';
     expect(guard({ host, 'sec-fetch-site': 'cross-site' })).toMatchObject({ ok: false });
     expect(guard({ host, 'sec-fetch-site': 'none' })).toEqual({ ok: true });
-  });
-});
-
-describe('insufficientScopes', () => {
-  it('reads the scopes a step-up challenge asks for', () => {
-    expect(
-      insufficientScopes(
-        'Bearer error="insufficient_scope", scope="mcp:admin mcp:tools", resource_metadata="https://g/.well-known/oauth-protected-resource?scope=x"',
-      ),
-    ).toEqual(['mcp:admin', 'mcp:tools']);
-    expect(insufficientScopes('Bearer error=insufficient_scope, scope=mcp:admin')).toEqual([
-      'mcp:admin',
-    ]);
-    expect(insufficientScopes('Bearer error="insufficient_scope"')).toEqual([]);
-  });
-
-  it('ignores other challenges', () => {
-    expect(insufficientScopes(undefined)).toBeUndefined();
-    expect(insufficientScopes('Bearer error="invalid_token", scope="mcp:admin"')).toBeUndefined();
   });
 });

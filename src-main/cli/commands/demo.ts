@@ -98,9 +98,18 @@ async function callThroughProxy(url: string): Promise<string> {
     await client.connect(new StreamableHTTPClientTransport(new URL(url)));
     const result = await client.callTool({ name: 'whoami', arguments: {} });
     const content = result.content as { type: string; text?: string }[];
-    return content.map((part) => part.text ?? '').join(' ');
+    return oneLine(content.map((part) => part.text ?? '').join(' '));
   } finally {
     await client.close();
+  }
+}
+
+/** Tool results are often pretty-printed JSON; a terminal line reads better compact. */
+function oneLine(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text));
+  } catch {
+    return text.replace(/\s+/g, ' ');
   }
 }
 

@@ -34,8 +34,11 @@ export async function openSystemBrowser(
   );
 }
 
+/** The colons between commands; a colon before `//` belongs to a URL in a command (`file:///…`). */
+const COMMAND_SEPARATOR = /:(?!\/\/)/;
+
 function browserVariableCommands(variable: string, url: string): LaunchCommand[] {
-  return variable.split(':').flatMap((entry) => {
+  return variable.split(COMMAND_SEPARATOR).flatMap((entry) => {
     const [file, ...args] = entry.trim().split(/\s+/).filter(Boolean);
     if (!file) return [];
     const substituted = args.some((arg) => arg.includes('%s'))

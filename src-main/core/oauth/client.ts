@@ -75,8 +75,9 @@ export async function clientForSignIn(
 ): Promise<OAuthClient> {
   const configured = await configuredClient(context);
   if (configured) return configured;
-  if (!context.discovery.metadata.registration_endpoint)
+  if (!context.discovery.metadata.registration_endpoint) {
     throw needsConfiguredClient(context, redirectUri);
+  }
   const stored = await storedRegistrationClient(context, redirectUri);
   if (stored && (await isKnownToIdp(context, stored))) return stored;
   return registerClient(context, redirectUri);

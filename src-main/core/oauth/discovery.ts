@@ -7,6 +7,7 @@ import type { HttpContext } from './transport.js';
 import {
   assertTransportAllowed,
   describeNetworkFailure,
+  IDP_UNREACHABLE_HINT,
   requestSignal,
   throwIfCancelled,
   usesPlainHttp,
@@ -15,11 +16,14 @@ import type { AuthorizationServerInfo, BearerChallenge, DiscoveryResult } from '
 
 type ProtectedResource = NonNullable<DiscoveryResult['protectedResource']>;
 
+/** Authorization server metadata that passed the checks: it has a token endpoint. */
+type CheckedMetadata = ServerMetadata & { token_endpoint: string };
+
 /** What discovery found, with what openid-client needs beyond the public result. */
 export interface Discovery {
   result: DiscoveryResult;
   /** The metadata document as published; openid-client uses fields Gatekey does not show. */
-  metadata: ServerMetadata;
+  metadata: CheckedMetadata;
   /** An endpoint is plain http (loopback, or allowed): openid-client must be told. */
   plainHttp: boolean;
 }
@@ -101,7 +105,7 @@ export async function discoverServer(gateway: Gateway, http: HttpContext): Promi
 interface Located {
   challenge?: BearerChallenge;
   protectedResource?: ProtectedResource;
-  metadata: ServerMetadata;
+  metadata: CheckedMetadata;
 }
 
 class DiscoveryRun {
@@ -115,8 +119,9 @@ class DiscoveryRun {
   async locate(): Promise<Located> {
     const { discoveryUrl, issuer } = this.gateway;
     if (discoveryUrl) return { metadata: await this.serverMetadata([discoveryUrl], issuer) };
-    if (issuer)
+    if (issuer) {
       return { metadata: await this.serverMetadata(serverMetadataLocations(issuer), issuer) };
+    }
     return this.locateFromGateway();
   }
 
@@ -186,20 +191,20 @@ class DiscoveryRun {
     );
     if ('found' in search) return search.found;
     if (!advertised) return undefined;
-    throw this.searchFailed(
+    throw searchFailed(
       'the protected resource metadata the gateway advertises',
       search.attempts,
       `The gateway's resource_metadata cannot be used; name its identity provider instead: gatekey edit ${this.gateway.name} --issuer URL`,
     );
   }
 
-  private async serverMetadata(urls: string[], expectedIssuer?: string): Promise<ServerMetadata> {
+  private async serverMetadata(urls: string[], expectedIssuer?: string): Promise<CheckedMetadata> {
     const search = await this.firstDocument(urls, (body) =>
       judgeServerMetadata(body, expectedIssuer),
     );
     if ('found' in search) return search.found;
     const expected = expectedIssuer ? ` whose "issuer" is ${expectedIssuer}` : '';
-    throw this.searchFailed(
+    throw searchFailed(
       `authorization server metadata${expected}`,
       search.attempts,
       `Check the issuer (gatekey edit ${this.gateway.name} --issuer URL); for Cognito it is https://cognito-idp.<region>.amazonaws.com/<user-pool-id>.`,
@@ -210,7 +215,7 @@ class DiscoveryRun {
    * MCP 2025-03-26: without protected resource metadata the authorization server lives at the
    * gateway's origin, and without its metadata at the default endpoints.
    */
-  private async legacyServerMetadata(): Promise<ServerMetadata> {
+  private async legacyServerMetadata(): Promise<CheckedMetadata> {
     const { origin } = new URL(this.gateway.url);
     const search = await this.firstDocument(serverMetadataLocations(origin), (body) =>
       judgeServerMetadata(body, origin),
@@ -241,9 +246,9 @@ class DiscoveryRun {
     const attempts: Attempt[] = [];
     for (const url of urls) {
       assertTransportAllowed(url, this.gateway, 'metadata URL');
-      const attempt = await this.judgeDocument(url, judge);
-      if ('found' in attempt) return attempt;
+      const { attempt, found } = await this.judgeDocument(url, judge);
       this.record(attempt);
+      if (found !== undefined) return { found };
       attempts.push(attempt);
     }
     return { attempts };
@@ -252,19 +257,17 @@ class DiscoveryRun {
   private async judgeDocument<T>(
     url: string,
     judge: (body: Record<string, unknown>, url: string) => Judgement<T>,
-  ): Promise<{ found: T } | Attempt> {
+  ): Promise<{ attempt: Attempt; found?: T }> {
     const fetched = await this.fetchJson(url);
-    if ('outcome' in fetched) return { url, ...fetched };
+    if ('outcome' in fetched) return { attempt: { url, ...fetched } };
     const judgement = judge(fetched.body, url);
+    const { status } = fetched;
     if ('problem' in judgement) {
-      return {
-        url,
-        outcome: `${fetched.status} JSON, but ${judgement.problem}`,
-        unreachable: false,
-      };
+      const outcome = `${status} JSON, but ${judgement.problem}`;
+      return { attempt: { url, outcome, unreachable: false } };
     }
-    this.record({ url, outcome: `${fetched.status}: accepted`, unreachable: false });
-    return { found: judgement.value };
+    const attempt = { url, outcome: `${status}: accepted`, unreachable: false };
+    return { attempt, found: judgement.value };
   }
 
   private async fetchJson(
@@ -296,23 +299,24 @@ class DiscoveryRun {
   private record(attempt: Attempt): void {
     this.trail.push({ url: attempt.url, outcome: attempt.outcome });
   }
+}
 
-  private searchFailed(expected: string, attempts: Attempt[], hint: string): GatekeyError {
-    if (attempts.every((attempt) => attempt.unreachable))
-      return unreachableFailure(expected, attempts);
-    return new GatekeyError(
-      'discovery_failed',
-      `Expected ${expected}; got: ${describeAttempts(attempts)}.`,
-      hint,
-    );
+function searchFailed(expected: string, attempts: Attempt[], hint: string): GatekeyError {
+  if (attempts.every((attempt) => attempt.unreachable)) {
+    return unreachableFailure(expected, attempts);
   }
+  return new GatekeyError(
+    'discovery_failed',
+    `Expected ${expected}; got: ${describeAttempts(attempts)}.`,
+    hint,
+  );
 }
 
 function unreachableFailure(expected: string, attempts: Attempt[]): GatekeyError {
   return new GatekeyError(
     'idp_unreachable',
     `Could not reach the identity provider for ${expected}: ${describeAttempts(attempts)}.`,
-    'Check that the identity provider is up and reachable from this machine (VPN, proxy), then try again.',
+    IDP_UNREACHABLE_HINT,
   );
 }
 
@@ -330,7 +334,7 @@ function describeGatewayAnswer(status: number, challenge?: BearerChallenge): str
   return `${status}, Bearer challenge${named.length ? ` with ${named.join(', ')}` : ''}`;
 }
 
-export function protectedResourceLocations(gatewayUrl: string): string[] {
+function protectedResourceLocations(gatewayUrl: string): string[] {
   const { origin, pathname } = new URL(gatewayUrl);
   const root = `${origin}/.well-known/oauth-protected-resource`;
   const path = pathname.replace(/\/$/, '');
@@ -338,7 +342,7 @@ export function protectedResourceLocations(gatewayUrl: string): string[] {
 }
 
 /** RFC 8414 and OpenID discovery locations, in the order MCP 2025-11-25 prescribes. */
-export function serverMetadataLocations(issuer: string): string[] {
+function serverMetadataLocations(issuer: string): string[] {
   const { origin, pathname } = new URL(issuer);
   const path = pathname.replace(/\/$/, '');
   if (!path) {
@@ -381,7 +385,7 @@ function judgeProtectedResource(
 function judgeServerMetadata(
   body: Record<string, unknown>,
   expectedIssuer?: string,
-): Judgement<ServerMetadata> {
+): Judgement<CheckedMetadata> {
   const { issuer } = body;
   if (typeof issuer !== 'string' || !URL.canParse(issuer)) return { problem: 'no "issuer"' };
   if (expectedIssuer && !sameUrl(issuer, expectedIssuer)) {
@@ -394,7 +398,7 @@ function judgeServerMetadata(
     }
   }
   if (body.token_endpoint === undefined) return { problem: 'no "token_endpoint"' };
-  return { value: body as ServerMetadata };
+  return { value: body as CheckedMetadata };
 }
 
 /** A protected resource identifier covers the gateway URL when it is that URL or a parent of it. */
@@ -412,11 +416,11 @@ function sameUrl(a: string, b: string): boolean {
   return new URL(a).href === new URL(b).href;
 }
 
-function describeServer(metadata: ServerMetadata): AuthorizationServerInfo {
+function describeServer(metadata: CheckedMetadata): AuthorizationServerInfo {
   return {
     issuer: metadata.issuer,
     authorizationEndpoint: metadata.authorization_endpoint,
-    tokenEndpoint: metadata.token_endpoint as string,
+    tokenEndpoint: metadata.token_endpoint,
     registrationEndpoint: metadata.registration_endpoint,
     jwksUri: metadata.jwks_uri,
     introspectionEndpoint: metadata.introspection_endpoint,
@@ -425,18 +429,22 @@ function describeServer(metadata: ServerMetadata): AuthorizationServerInfo {
     codeChallengeMethodsSupported: stringArray(metadata.code_challenge_methods_supported),
     tokenEndpointAuthMethodsSupported: stringArray(metadata.token_endpoint_auth_methods_supported),
     grantTypesSupported: stringArray(metadata.grant_types_supported),
-    clientIdMetadataDocumentSupported:
-      metadata.client_id_metadata_document_supported === true ? true : undefined,
+    clientIdMetadataDocumentSupported: metadata.client_id_metadata_document_supported === true,
   };
 }
 
-/** RFC 8707 resource: the configured one, else the metadata's, else the gateway URL; `false` sends none. */
+/**
+ * RFC 8707 resource: the configured one, else the metadata's, else the gateway URL; `false`
+ * sends none. An Auth0-style `audience` names the API instead, so it drops the default.
+ */
 function selectResource(
   gateway: Gateway,
   protectedResource?: ProtectedResource,
 ): string | undefined {
   if (gateway.resource === false) return undefined;
-  return gateway.resource ?? protectedResource?.resource ?? gateway.url;
+  if (gateway.resource) return gateway.resource;
+  if (gateway.audience) return undefined;
+  return protectedResource?.resource ?? gateway.url;
 }
 
 /**

@@ -1,4 +1,8 @@
-import { AuthorizationResponseError, ResponseBodyError } from 'openid-client';
+import {
+  AuthorizationResponseError,
+  ResponseBodyError,
+  WWWAuthenticateChallengeError,
+} from 'openid-client';
 import { GatekeyError, isGatekeyError } from '../errors.js';
 
 /** Who is talking to whom, for messages and hints. */
@@ -65,6 +69,12 @@ function toGatekeyError(error: unknown, context: IdpContext): GatekeyError {
   if (error instanceof ResponseBodyError || error instanceof AuthorizationResponseError) {
     return oauthError(error.error, error.error_description, context);
   }
+  // A 401 from the token endpoint (a client that failed to authenticate) carries its error in a challenge.
+  const challenged =
+    error instanceof WWWAuthenticateChallengeError
+      ? error.cause.find((challenge) => challenge.parameters.error)?.parameters
+      : undefined;
+  if (challenged?.error) return oauthError(challenged.error, challenged.error_description, context);
   return new GatekeyError(
     'idp_error',
     `The identity provider ${context.issuer} gave an answer Gatekey cannot use: ${describeLibraryError(error)}.`,

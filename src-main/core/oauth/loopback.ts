@@ -5,6 +5,8 @@ import { CALLBACK_PAGE_HEADERS, failurePage, noticePage, successPage } from './c
 import { oauthError, type IdpContext } from './idp-errors.js';
 import { isLoopbackHostname } from './transport.js';
 
+const CLOSE_GRACE_MS = 1000;
+
 export interface CallbackListenerOptions {
   /** The configured redirect URI; port 0 listens on a free port. */
   redirectUri: string;
@@ -70,13 +72,18 @@ export class AuthorizationCallbackListener {
     }
   }
 
-  /** Stops listening; a wait still under way ends as cancelled. */
+  /**
+   * Stops listening; a wait still under way ends as cancelled. Pages already sent get a moment
+   * to reach the browser before any connection left open is cut.
+   */
   async close(): Promise<void> {
     this.settle({ error: signInCancelled(this.options.idp.gatewayName) });
+    const cutLingering = setTimeout(() => this.server.closeAllConnections(), CLOSE_GRACE_MS);
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
-      this.server.closeAllConnections();
+      this.server.closeIdleConnections();
     });
+    clearTimeout(cutLingering);
   }
 
   private waitForCallback(timeoutMs: number, signal?: AbortSignal): Promise<ReceivedCallback> {
@@ -108,14 +115,16 @@ export class AuthorizationCallbackListener {
   }
 
   private handle(request: IncomingMessage, response: ServerResponse): void {
-    if (request.method !== 'GET')
+    if (request.method !== 'GET') {
       return reply(response, 405, noticePage('Only GET is served here.'));
+    }
     if (request.headers.host?.toLowerCase() !== this.redirect.host) {
       return reply(response, 421, noticePage(`This page is only served as ${this.redirect.host}.`));
     }
     const url = new URL(request.url ?? '/', this.redirect);
-    if (url.pathname !== this.redirect.pathname)
+    if (url.pathname !== this.redirect.pathname) {
       return reply(response, 404, noticePage('Nothing here.'));
+    }
     if (this.outcome) return reply(response, 410, noticePage('This sign-in is already over.'));
     const { searchParams: params } = url;
     if (!['state', 'code', 'error'].some((name) => params.has(name))) {

@@ -24,8 +24,9 @@ import type { BrowserSignInOptions, SignInProgress } from './types.js';
 
 const SIGN_IN_TIMEOUT_MS = 5 * 60_000;
 
-/** What ties the authorization response to this sign-in (RFC 7636, RFC 6749 §10.12, OIDC nonce). */
-interface SignInChecks {
+/** What this sign-in asks for, and what ties the answer to it (RFC 7636, RFC 6749 §10.12, OIDC nonce). */
+interface SignInRequest {
+  scopes: string[];
   state: string;
   codeVerifier: string;
   nonce?: string;
@@ -43,27 +44,30 @@ export async function signInWithBrowser(
 ): Promise<TokenSet> {
   const report: Report = options.onProgress ?? (() => {});
   assertBrowserCapable(context);
-  const scopes = context.discovery.result.scopes;
-  const checks: SignInChecks = {
+  const scopes = [
+    ...new Set([...context.discovery.result.scopes, ...(options.additionalScopes ?? [])]),
+  ];
+  const request: SignInRequest = {
+    scopes,
     state: randomState(),
     codeVerifier: randomPKCECodeVerifier(),
     nonce: scopes.includes('openid') ? randomNonce() : undefined,
   };
   const listener = await listenForAuthorizationCallback({
     redirectUri: context.gateway.redirectUri ?? DEFAULT_REDIRECT_URI,
-    expectedState: checks.state,
+    expectedState: request.state,
     idp: idpContext(context),
   });
   try {
     const client = await clientForSignIn(context, listener.redirectUri);
     report({ step: 'registration', message: describeClient(client) });
     const configuration = openidConfiguration(context, client);
-    const parameters = await authorizationParameters(context, listener.redirectUri, checks);
+    const parameters = await authorizationParameters(context, listener.redirectUri, request);
     const authorizationUrl = buildAuthorizationUrl(configuration, parameters).href;
     report({ step: 'browser', message: 'Opening the browser to sign in.', authorizationUrl });
     const [tokens] = await Promise.all([
       listener.receive(
-        (callbackUrl) => redeemCode(context, configuration, callbackUrl, checks, report),
+        (callbackUrl) => redeemCode(context, configuration, callbackUrl, request, report),
         { timeoutMs: options.timeoutMs ?? SIGN_IN_TIMEOUT_MS, signal: options.signal },
       ),
       options.openBrowser(authorizationUrl),
@@ -98,15 +102,20 @@ function describeClient(client: OAuthClient): string {
 async function authorizationParameters(
   { gateway, discovery }: ClientContext,
   redirectUri: string,
-  checks: SignInChecks,
+  request: SignInRequest,
 ): Promise<Record<string, string>> {
+  const { scopes } = request;
   return presentParameters({
     ...gateway.extraAuthParams,
     redirect_uri: redirectUri,
-    scope: joinScopes(discovery.result.scopes),
-    state: checks.state,
-    nonce: checks.nonce,
-    code_challenge: await calculatePKCECodeChallenge(checks.codeVerifier),
+    scope: joinScopes(scopes),
+    // OpenID Connect Core §11: an IdP may ignore offline_access unless the user is asked to consent.
+    prompt:
+      gateway.extraAuthParams?.prompt ??
+      (scopes.includes('offline_access') ? 'consent' : undefined),
+    state: request.state,
+    nonce: request.nonce,
+    code_challenge: await calculatePKCECodeChallenge(request.codeVerifier),
     code_challenge_method: 'S256',
     resource: discovery.result.resource,
     audience: gateway.audience,
@@ -117,7 +126,7 @@ async function redeemCode(
   context: ClientContext,
   configuration: Configuration,
   callbackUrl: URL,
-  checks: SignInChecks,
+  request: SignInRequest,
   report: Report,
 ): Promise<TokenSet> {
   report({ step: 'code', message: 'The browser came back with an authorization code.' });
@@ -128,12 +137,12 @@ async function redeemCode(
       configuration,
       callbackUrl,
       {
-        pkceCodeVerifier: checks.codeVerifier,
-        expectedState: checks.state,
-        expectedNonce: checks.nonce,
+        pkceCodeVerifier: request.codeVerifier,
+        expectedState: request.state,
+        expectedNonce: request.nonce,
       },
       presentParameters({ resource: context.discovery.result.resource }),
     ),
   );
-  return toTokenSet(response, { requestedAt, requestedScopes: context.discovery.result.scopes });
+  return toTokenSet(response, { requestedAt, requestedScopes: request.scopes });
 }

@@ -42,11 +42,12 @@ function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undef
   return present.length > 1 ? AbortSignal.any(present) : present[0];
 }
 
+export const IDP_UNREACHABLE_HINT =
+  'Check that the identity provider is up and reachable from this machine (VPN, proxy), then try again.';
+
 /** Why a request never got an answer, e.g. "connect ECONNREFUSED 127.0.0.1:4000". */
 export function describeNetworkFailure(error: unknown): string {
-  if (error instanceof DOMException && error.name === 'TimeoutError') {
-    return `no answer within ${REQUEST_TIMEOUT_MS / 1000} s`;
-  }
+  if (error instanceof DOMException && error.name === 'TimeoutError') return 'no answer in time';
   const cause = error instanceof Error ? error.cause : undefined;
   if (cause instanceof Error) return cause.message;
   return error instanceof Error ? error.message : String(error);
@@ -57,12 +58,12 @@ export function throwIfCancelled(http: HttpContext): void {
   http.signal?.throwIfAborted();
 }
 
-export function idpUnreachable(url: string, error: unknown): GatekeyError {
+function idpUnreachable(url: string, error: unknown): GatekeyError {
   const { origin, pathname } = new URL(url);
   return new GatekeyError(
     'idp_unreachable',
     `Could not reach the identity provider at ${origin}${pathname}: ${describeNetworkFailure(error)}.`,
-    'Check that the identity provider is up and reachable from this machine (VPN, proxy), then try again.',
+    IDP_UNREACHABLE_HINT,
     { cause: error },
   );
 }

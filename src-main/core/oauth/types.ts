@@ -66,6 +66,8 @@ export interface BrowserSignInOptions {
   signal?: AbortSignal;
   /** Default 5 minutes. */
   timeoutMs?: number;
+  /** Scopes to ask for beyond the discovered ones, e.g. those a 403 `insufficient_scope` named. */
+  additionalScopes?: string[];
 }
 
 /**

@@ -1,10 +1,10 @@
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { GatekeyError } from '../errors.js';
 import type { Gateway } from '../gateways/schema.js';
+import { parseBearerChallenge } from '../oauth/challenge.js';
 import type { TokenProvider } from '../tokens/types.js';
 import type { RequestBody } from './body.js';
 import { readRequestBody } from './body.js';
-import { insufficientScopes } from './challenge.js';
 import { corsHeaders } from './cors.js';
 import { headersForClient, headersForUpstream } from './headers.js';
 import type { RpcSummary } from './jsonrpc.js';
@@ -205,8 +205,9 @@ export class Exchange {
   }
 
   private noteStepUp(response: IncomingMessage): void {
-    const scopes = insufficientScopes(response.headers['www-authenticate']);
-    if (scopes !== undefined) this.settings.tokens.recordStepUp(this.route.gateway, scopes);
+    const challenge = parseBearerChallenge(response.headers['www-authenticate'] ?? null);
+    if (challenge?.error === 'insufficient_scope')
+      this.settings.tokens.recordStepUp(this.route.gateway, challenge.scope ?? []);
   }
 
   private onUpstreamError(attempt: Attempt, error: NodeJS.ErrnoException): void {

@@ -16,7 +16,7 @@ export const problems = {
         ? cause
         : new GatekeyError(
             'idp_error',
-            `Gatekey could not get a token for "${gateway}": ${cause instanceof Error ? cause.message : String(cause)}`,
+            `Gatekey could not get a token for "${gateway}": ${cause instanceof Error ? cause.message : String(cause)}.`,
             `Open ${gateway} in the Gatekey window to see its state, or run: gatekey login ${gateway}`,
             { cause },
           ),
@@ -35,14 +35,14 @@ export const problems = {
   unreachable: (gateway: string, url: string, cause: Error) =>
     new GatekeyError(
       'upstream_unreachable',
-      `Gateway "${gateway}" is unreachable: ${cause.message}`,
+      `Gateway "${gateway}" is unreachable: ${cause.message}.`,
       `Check that the gateway is running and that its URL (${url}) is right.`,
       { cause },
     ),
   brokeOff: (gateway: string, cause: Error) =>
     new GatekeyError(
       'upstream_unreachable',
-      `Gateway "${gateway}" broke off its answer: ${cause.message}`,
+      `Gateway "${gateway}" broke off its answer: ${cause.message}.`,
     ),
   timedOut: (gateway: string, timeoutMs: number) =>
     new GatekeyError(

@@ -23,6 +23,22 @@ function errorAnswer(id: RequestId | null, code: number, message: string): JSONR
   return { jsonrpc: '2.0', id, error: { code, message } } as JSONRPCMessage;
 }
 
+/**
+ * Why a request could not be delivered: the proxy's own JSON-RPC error message when the SDK's
+ * error carries the proxy's answer (`Error POSTing to endpoint: {…}`), else the error itself.
+ */
+function failureMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  try {
+    const answer: unknown = JSON.parse(text.slice(text.indexOf('{')));
+    const message = (answer as { error?: { message?: unknown } }).error?.message;
+    if (typeof message === 'string') return message;
+  } catch {
+    // Not the proxy's answer: the error says enough.
+  }
+  return text;
+}
+
 /** Requests sent upstream and not yet answered, so that stdin EOF can wait for their answers. */
 class InFlight {
   private readonly methods = new Map<RequestId, string>();
@@ -84,7 +100,7 @@ export async function runStdioBridge({
     } catch (error) {
       if (!isJSONRPCRequest(message)) return;
       inFlight.settle(message.id);
-      write(errorAnswer(message.id, PROXY_ERROR_CODE, (error as Error).message));
+      write(errorAnswer(message.id, PROXY_ERROR_CODE, failureMessage(error)));
     }
   };
 

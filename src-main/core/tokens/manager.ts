@@ -11,6 +11,8 @@ import type { GatewayState, GatewayStatus, TokenEvents, TokenProvider } from './
 /** Refresh at 80 % of a token's lifetime, or 60 s before expiry when that is earlier. */
 const REFRESH_AT_LIFETIME_FRACTION = 0.8;
 const REFRESH_LEAD_MS = 60_000;
+/** Guards against a refresh loop when the lifetime is absurdly short or the clock is off. */
+const MIN_TOKEN_USE_MS = 1_000;
 /** Refresh times spread over up to 5 % of the lifetime, so gateways do not refresh in step. */
 const REFRESH_JITTER_FRACTION = 0.05;
 /** A token this close to expiry is renewed before it is sent (at most 5 s, 10 % of its life). */
@@ -46,6 +48,8 @@ type ErrorRecord = NonNullable<GatewayStatus['lastError']>;
 interface Entry {
   readonly name: string;
   tokens?: TokenSet;
+  /** When the token the gateway sends expires (see expiryOf). */
+  expiresAt?: number;
   /** When the background refresh of `tokens` is due (jittered). */
   refreshAt?: number;
   /** Set by `invalid_grant`: the refresh token is dead and only a person can fix it. */
@@ -72,7 +76,7 @@ interface Entry {
 /** Marks a commit that replaces whatever tokens are current (a sign-in, a sign-out). */
 const ANY_TOKENS = Symbol('any tokens');
 
-export function signInRequired(name: string): GatekeyError {
+function signInRequired(name: string): GatekeyError {
   return new GatekeyError(
     'sign_in_required',
     `${name} needs sign-in.`,
@@ -108,11 +112,20 @@ function sameTokens(a: TokenSet | undefined, b: TokenSet | undefined): boolean {
   return a?.accessToken === b?.accessToken && a?.refreshToken === b?.refreshToken;
 }
 
-/** Epoch ms at which the token the gateway sends expires; undefined when nobody said. */
+/**
+ * Epoch ms at which the token the gateway sends expires; undefined when nobody said. A JWT's
+ * `exp` counts from the IdP's whole second, up to 1 s before what `expires_in` implies, so the
+ * earlier wins; but an `exp` leaving less than half the declared lifetime means the clocks
+ * disagree, and then only the relative `expires_in` is trusted.
+ */
 function expiryOf(gateway: Gateway, tokens: TokenSet): number | undefined {
-  if (gateway.tokenToSend === 'id_token' && tokens.idToken)
-    return jwtExpiry(tokens.idToken) ?? tokens.expiresAt;
-  return tokens.expiresAt;
+  const sent = gateway.tokenToSend === 'id_token' ? tokens.idToken : tokens.accessToken;
+  const exp = sent === undefined ? undefined : jwtExpiry(sent);
+  const declared = tokens.expiresAt;
+  if (exp === undefined) return declared;
+  if (declared === undefined) return exp > tokens.obtainedAt ? exp : undefined;
+  const plausible = exp - tokens.obtainedAt >= (declared - tokens.obtainedAt) / 2;
+  return plausible ? Math.min(exp, declared) : declared;
 }
 
 function sentToken(gateway: Gateway, tokens: TokenSet): string {
@@ -127,14 +140,15 @@ function sentToken(gateway: Gateway, tokens: TokenSet): string {
 
 /**
  * Tokens living under 2 minutes cannot keep a 60 s lead without refreshing all the time, so
- * they refresh at 80 % only.
+ * they refresh at 80 % only. However short the lifetime, a new token is kept for a second.
  */
 function refreshTime(tokens: TokenSet, expiry: number): number {
   const lifetime = Math.max(0, expiry - tokens.obtainedAt);
   const fractionLead = lifetime * (1 - REFRESH_AT_LIFETIME_FRACTION);
   const lead =
     REFRESH_LEAD_MS <= lifetime / 2 ? Math.max(fractionLead, REFRESH_LEAD_MS) : fractionLead;
-  return expiry - lead - Math.random() * lifetime * REFRESH_JITTER_FRACTION;
+  const jittered = expiry - lead - Math.random() * lifetime * REFRESH_JITTER_FRACTION;
+  return Math.max(jittered, tokens.obtainedAt + MIN_TOKEN_USE_MS);
 }
 
 function sendMargin(tokens: TokenSet, expiry: number): number {
@@ -236,6 +250,7 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
   /** Drops the tokens; the client secret and the registration stay in the keychain. */
   async signOut(name: string): Promise<void> {
     const { gateway, entry } = await this.#ready(name);
+    if (gateway.auth === 'none') return;
     await this.#commit(entry, gateway, undefined, ANY_TOKENS);
     this.#clearFailure(entry);
     entry.needsSignIn = false;
@@ -384,13 +399,13 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
   /** Cached tokens, renewed first when they are about to expire. */
   async #usableTokens(entry: Entry, gateway: Gateway, signal?: AbortSignal): Promise<TokenSet> {
     const current = entry.tokens;
-    if (current && !this.#expiresSoon(gateway, current)) return current;
+    if (current && !this.#expiresSoon(entry)) return current;
     try {
       return await abortable(this.#renew(entry, gateway), signal);
     } catch (error) {
       // The IdP may be down while the token still works: keep sending it until it expires.
       const fallback = entry.tokens;
-      if (fallback && !entry.needsSignIn && !this.#expired(gateway, fallback)) return fallback;
+      if (fallback && !entry.needsSignIn && !this.#expired(entry)) return fallback;
       throw error;
     }
   }
@@ -398,10 +413,9 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
   /** One shared token request; while backing off, the last failure instead of a new one. */
   #renew(entry: Entry, gateway: Gateway): Promise<TokenSet> {
     if (!this.#canRenew(entry, gateway)) return Promise.reject(signInRequired(entry.name));
-    if (entry.lastError && entry.retryAt !== undefined && entry.retryAt > this.#now())
-      return Promise.reject(
-        new GatekeyError(entry.lastError.code, entry.lastError.message, entry.lastError.hint),
-      );
+    const { lastError, retryAt } = entry;
+    if (lastError && retryAt !== undefined && retryAt > this.#now())
+      return Promise.reject(new GatekeyError(lastError.code, lastError.message, lastError.hint));
     return this.#renewShared(entry, gateway);
   }
 
@@ -541,8 +555,9 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
 
   #adopt(entry: Entry, gateway: Gateway, tokens: TokenSet | undefined): void {
     entry.tokens = tokens;
-    const expiry = tokens && expiryOf(gateway, tokens);
-    entry.refreshAt = tokens && expiry !== undefined ? refreshTime(tokens, expiry) : undefined;
+    entry.expiresAt = tokens && expiryOf(gateway, tokens);
+    entry.refreshAt =
+      tokens && entry.expiresAt !== undefined ? refreshTime(tokens, entry.expiresAt) : undefined;
   }
 
   #session(entry: Entry, gateway: Gateway): OAuthSession {
@@ -583,14 +598,13 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
     return entry.refreshAt !== undefined && entry.refreshAt <= this.#now();
   }
 
-  #expired(gateway: Gateway, tokens: TokenSet): boolean {
-    const expiry = expiryOf(gateway, tokens);
-    return expiry !== undefined && expiry <= this.#now();
+  #expired({ expiresAt }: Entry): boolean {
+    return expiresAt !== undefined && expiresAt <= this.#now();
   }
 
-  #expiresSoon(gateway: Gateway, tokens: TokenSet): boolean {
-    const expiry = expiryOf(gateway, tokens);
-    return expiry !== undefined && expiry - sendMargin(tokens, expiry) <= this.#now();
+  #expiresSoon({ tokens, expiresAt }: Entry): boolean {
+    if (!tokens || expiresAt === undefined) return false;
+    return expiresAt - sendMargin(tokens, expiresAt) <= this.#now();
   }
 
   /** One timer per gateway: the next refresh or retry, or the moment an unrenewable token expires. */
@@ -606,11 +620,11 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
   }
 
   #nextWake(entry: Entry, gateway: Gateway): number | undefined {
-    const expiry = entry.tokens && expiryOf(gateway, entry.tokens);
-    const stillValid = expiry !== undefined && expiry > this.#now();
-    if (!this.#canRenew(entry, gateway)) return stillValid ? expiry : undefined;
-    if (entry.retryAt === undefined) return entry.refreshAt;
-    return stillValid ? Math.min(entry.retryAt, expiry) : entry.retryAt;
+    const { expiresAt, retryAt } = entry;
+    const stillValid = expiresAt !== undefined && !this.#expired(entry);
+    if (!this.#canRenew(entry, gateway)) return stillValid ? expiresAt : undefined;
+    if (retryAt === undefined) return entry.refreshAt;
+    return stillValid ? Math.min(retryAt, expiresAt) : retryAt;
   }
 
   #wake(entry: Entry): void {
@@ -625,16 +639,14 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
     if (entry.activeSignIns > 0) return 'signing-in';
     if (entry.renewing) return 'refreshing';
     if (entry.needsSignIn) return 'needs-sign-in';
-    const tokens = entry.tokens;
-    if (tokens && !this.#expired(gateway, tokens)) return 'signed-in';
+    if (entry.tokens && !this.#expired(entry)) return 'signed-in';
     if (entry.lastError) return 'error';
-    if (!tokens) return 'signed-out';
+    if (!entry.tokens) return 'signed-out';
     return this.#canRenew(entry, gateway) ? 'signed-in' : 'needs-sign-in';
   }
 
   #statusOf(entry: Entry, gateway: Gateway): GatewayStatus {
-    const { tokens, stepUpScopes, lastError, lastRefreshAt } = entry;
-    const expiresAt = tokens && expiryOf(gateway, tokens);
+    const { tokens, expiresAt, stepUpScopes, lastError, lastRefreshAt } = entry;
     return {
       name: entry.name,
       state: this.#stateOf(entry, gateway),

@@ -148,43 +148,9 @@ export function suggestName(url: string): string {
     .slice(0, 63);
 }
 
-/** The words an error may use for a field: the schema's keys and the CLI's flags. */
-const FIELD_ALIASES: Record<string, FormField> = {
-  name: 'name',
-  url: 'url',
-  auth: 'auth',
-  issuer: 'issuer',
-  clientid: 'clientId',
-  'client-id': 'clientId',
-  client_id: 'clientId',
-  clientsecret: 'clientSecret',
-  'client-secret': 'clientSecret',
-  'client-secret-stdin': 'clientSecret',
-  client_secret: 'clientSecret',
-  scopes: 'scopes',
-  scope: 'scopes',
-  resource: 'resource',
-  'no-resource': 'resource',
-  audience: 'audience',
-  redirecturi: 'redirectUri',
-  'redirect-uri': 'redirectUri',
-  redirect_uri: 'redirectUri',
-  tokentosend: 'tokenToSend',
-  send: 'tokenToSend',
-  header: 'header',
-  extraheaders: 'extraHeaders',
-  'extra-header': 'extraHeaders',
-};
-
-/** A field named the way messages name one: `url`, "url", --url, gateway.url, "at url", or "url: …". */
-const FIELD_REFERENCE = /(?:--|`|"|\bgateway\.|\bat )([A-Za-z_-]+)|^([A-Za-z_-]+):/g;
-
-/** The form field a server error is about, so that it shows under that field. */
+/** The form field a server error names (`url`, `extraHeaders.X-Bad`, `scopes[0]`), if any. */
 export function fieldOfError(error: ApiError): FormField | undefined {
   if (error.code === 'gateway_exists') return 'name';
-  for (const match of error.message.matchAll(FIELD_REFERENCE)) {
-    const field = FIELD_ALIASES[(match[1] ?? match[2] ?? '').toLowerCase()];
-    if (field) return field;
-  }
-  return undefined;
+  const field = error.field?.split(/[.[]/, 1)[0];
+  return isFormField(field) ? field : undefined;
 }

@@ -81,8 +81,9 @@ export function useGatewayForm(existing: GatewayView | undefined, onSaved: (view
   const discover = async () => {
     setTouched((current) => new Set(current).add('url'));
     if (errors.url) return;
-    const gateway = gatewayFromForm(values);
-    await discovery.run({ gateway: { ...gateway, name: gateway.name || suggestName(values.url) || 'new-gateway' } });
+    // Discovery needs no name; the instance names the draft itself.
+    const { name: _name, ...draft } = gatewayFromForm(values);
+    await discovery.run({ gateway: draft });
   };
 
   return {

@@ -1,7 +1,6 @@
 import type { GatewayView } from '../../api/types.js';
-import { GATEWAY_TABS, routeHref, type GatewayTab } from '../../app/routes.js';
+import { GATEWAY_TABS, type GatewayTab } from '../../app/routes.js';
 import { navigate } from '../../app/use-route.js';
-import { LinkButton } from '../../ui/Button.js';
 import { StatusDot } from '../../ui/StatusDot.js';
 import { TabPanel, Tabs } from '../../ui/Tabs.js';
 import { ActivityLog } from '../activity/ActivityLog.js';
@@ -33,16 +32,11 @@ function TabContent({ view, tab }: { view: GatewayView; tab: GatewayTab }) {
   }
 }
 
-export function GatewayDetail({ view, tab, showBack }: { view: GatewayView; tab: GatewayTab; showBack: boolean }) {
+export function GatewayDetail({ view, tab }: { view: GatewayView; tab: GatewayTab }) {
   const { name } = view.gateway;
   const { tone, label } = stateLook(view);
   return (
     <article className="gateway-detail" aria-labelledby="gateway-detail-title">
-      {showBack && (
-        <LinkButton variant="ghost" size="sm" icon="back" href={routeHref({ screen: 'gateways' })} className="back-link">
-          Gateways
-        </LinkButton>
-      )}
       <header className="gateway-detail-header">
         <div className="gateway-detail-title">
           <h1 id="gateway-detail-title">{name}</h1>

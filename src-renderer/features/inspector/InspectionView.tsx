@@ -6,7 +6,7 @@ import { Callout } from '../../ui/Callout.js';
 import { Chip, ChipList, type ChipTone } from '../../ui/Chip.js';
 import { Disclosure } from '../../ui/Disclosure.js';
 import { Icon, type IconName } from '../../ui/Icon.js';
-import { byUrgency, claimRows, scopeMarks, type ScopeMark } from './claims.js';
+import { byUrgency, claimRows, evidenceLines, scopeMarks, type ScopeMark } from './claims.js';
 
 const SIGNATURE_LOOKS: Record<SignatureCheck['status'], { icon: IconName; label: string; tone: string }> = {
   valid: { icon: 'shield', label: 'Signature valid', tone: 'ok' },
@@ -65,7 +65,15 @@ function Diagnostics({ diagnostics }: { diagnostics: readonly Diagnostic[] }) {
                 </p>
                 <p className="diagnostic-detail">{diagnostic.detail}</p>
                 {diagnostic.fix && <p className="diagnostic-fix">{diagnostic.fix}</p>}
-                {diagnostic.evidence && <code className="diagnostic-evidence">{diagnostic.evidence}</code>}
+                {diagnostic.evidence && (
+                  <ul className="diagnostic-evidence" aria-label="Evidence">
+                    {evidenceLines(diagnostic.evidence).map((line) => (
+                      <li key={line}>
+                        <code>{line}</code>
+                      </li>
+                    ))}
+                  </ul>
+                )}
               </div>
             </li>
           );

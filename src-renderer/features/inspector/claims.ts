@@ -75,3 +75,10 @@ export function scopeMarks(scopes: {
   for (const scope of scopes.stepUpMissing) marks.set(scope, 'step-up');
   return [...marks].map(([scope, mark]) => ({ scope, mark }));
 }
+
+/** A diagnostic's evidence as `key: value` lines. */
+export function evidenceLines(evidence: Readonly<Record<string, unknown>>): string[] {
+  return Object.entries(evidence).map(
+    ([key, value]) => `${key}: ${Array.isArray(value) ? value.join(' ') : String(value)}`,
+  );
+}

@@ -1,0 +1,52 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startInstance, type RunningInstance } from '../../../src-main/core/instance.js';
+import { startDemoServers, type DemoServers } from '../../../src-main/demo/demo.js';
+import { startIdp, type RunningIdp } from '../../../src-main/demo/idp.js';
+import { startDemoMcpServer, type RunningMcpServer } from '../../../src-main/demo/mcp-server.js';
+import { completeBrowserLogin } from '../../support/headless-browser.js';
+
+/** A real instance serving the built UI, a real IdP and a real MCP server, all on loopback. */
+export interface Dashboard {
+  readonly instance: RunningInstance;
+  readonly idp: RunningIdp;
+  readonly mcp: RunningMcpServer;
+  close(): Promise<void>;
+}
+
+/**
+ * Sign-ins open the headless browser, which fills in the IdP's real forms. Secrets go to the
+ * instance's file store: these tests are about the window, not the keychain.
+ */
+export async function startDashboard(uiDir: string): Promise<Dashboard> {
+  const home = await mkdtemp(path.join(tmpdir(), 'gatekey-ui-'));
+  const idp = await startIdp({ profile: 'generic' });
+  const mcp = await startDemoMcpServer({ issuer: idp.issuer });
+  let demo: DemoServers | undefined;
+  const instance = await startInstance({
+    home,
+    version: 'e2e',
+    port: 0,
+    uiDir,
+    insecureFileStore: true,
+    onWarning: () => undefined,
+    openBrowser: async (url) => {
+      await completeBrowserLogin(url);
+    },
+    startDemo: async () => {
+      demo ??= await startDemoServers();
+      return demo.machineGateway();
+    },
+  });
+  return {
+    instance,
+    idp,
+    mcp,
+    async close() {
+      await instance.close();
+      await Promise.allSettled([mcp.close(), idp.close(), demo?.close()]);
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,199 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium, NO_CHROMIUM_MESSAGE } from './support/chromium.js';
+import { startDashboard, type Dashboard } from './support/dashboard.js';
+import { field, fieldError, goToHash } from './support/page.js';
+import { captureScreen, VIEWPORTS, type ViewportName } from './support/screenshots.js';
+import { ensureUiBuilt } from './support/ui-build.js';
+
+const GATEWAY = 'acme';
+const UI_TIMEOUT_MS = 15_000;
+
+if (!hasChromium) console.warn(NO_CHROMIUM_MESSAGE);
+
+/**
+ * The Gatekey window in real Chromium, against a real instance, IdP and MCP server on loopback.
+ * The tests run in order and build on each other, like a person's first session.
+ */
+describe.skipIf(!hasChromium)('the Gatekey window', () => {
+  let dashboard: Dashboard;
+  let browser: Browser;
+  let page: Page;
+
+  /** Both layouts, both colour schemes, then back to the wide window. */
+  async function captureBoth(screen: string): Promise<void> {
+    for (const viewport of Object.keys(VIEWPORTS) as ViewportName[]) {
+      await page.setViewportSize(VIEWPORTS[viewport]);
+      await captureScreen(page, screen, viewport);
+    }
+  }
+
+  const detail = () => page.locator('.gateway-detail');
+  const statusOf = (scope = detail()) => scope.locator('.status-label').first().innerText();
+
+  beforeAll(async () => {
+    const uiDir = await ensureUiBuilt();
+    dashboard = await startDashboard(uiDir);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: VIEWPORTS.window });
+    page.setDefaultTimeout(UI_TIMEOUT_MS);
+    await page.goto(dashboard.instance.dashboardUrl());
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await dashboard?.close();
+  });
+
+  it('welcomes a first run with the demo gateway and Add gateway', async () => {
+    await page.getByRole('heading', { name: 'Welcome to Gatekey' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Try the demo gateway' }).isVisible()).toBe(true);
+    expect(await page.getByRole('link', { name: 'Add gateway' }).isVisible()).toBe(true);
+    await captureBoth('welcome');
+  });
+
+  it('shows each field’s own error for bad input', async () => {
+    await page.getByRole('link', { name: 'Add gateway' }).click();
+    await field(page, 'MCP URL').fill('not a url');
+    await field(page, 'Name').fill('Bad Name');
+    await page.getByRole('radio', { name: 'Client credentials' }).check();
+    await field(page, 'Issuer').fill('ftp://idp.example.com');
+    await field(page, 'Redirect URI').waitFor({ state: 'detached' });
+    await page.getByText('Advanced: resource, audience, headers').click();
+    await field(page, 'Resource').fill('resource');
+    await field(page, 'Header template').fill('Authorization: Bearer');
+    await field(page, 'Extra headers').fill('X-Tenant acme');
+    await page.getByRole('button', { name: 'Add gateway' }).click();
+
+    expect(await fieldError(page, 'MCP URL')).toMatch(/absolute http\(s\) URL/);
+    expect(await fieldError(page, 'Name')).toMatch(/slug of lowercase letters/);
+    expect(await fieldError(page, 'Issuer')).toMatch(/absolute http\(s\) URL/);
+    expect(await fieldError(page, 'Client ID')).toMatch(/client credentials need the client ID/);
+    expect(await fieldError(page, 'Client secret')).toMatch(/client credentials need the client secret/);
+    expect(await fieldError(page, 'Resource')).toMatch(/absolute http\(s\) URL/);
+    expect(await fieldError(page, 'Header template')).toMatch(/\{token\}/);
+    expect(await fieldError(page, 'Extra headers')).toMatch(/line 1: expected "Name: value"/);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-invalid'))).toBe('true');
+    await captureBoth('form-errors');
+
+    await page.getByRole('radio', { name: 'Browser (PKCE)' }).check();
+    await field(page, 'Redirect URI').fill('localhost:8080/callback');
+    await field(page, 'Redirect URI').blur();
+    expect(await fieldError(page, 'Redirect URI')).toMatch(/absolute http\(s\) URL/);
+  });
+
+  it('adds a gateway through the form after discovering its authorization server', async () => {
+    await goToHash(page, '#/gateways/new');
+    await page.reload();
+    await field(page, 'MCP URL').fill(dashboard.mcp.url);
+    expect(await field(page, 'Name').inputValue()).toBe(`local-${dashboard.mcp.port}`);
+    await page.getByRole('button', { name: 'Discover' }).click();
+    const discovery = page.getByRole('region', { name: 'Discovery result' });
+    await discovery.waitFor();
+    const found = await discovery.innerText();
+    expect(found).toContain(dashboard.idp.issuer);
+    expect(found).toMatch(/Dynamic registration\s+Yes/);
+    expect(found).toMatch(/PKCE \(S256\)\s+Yes/);
+    expect(found).toContain('resource_metadata=');
+    await captureBoth('discovery');
+
+    await field(page, 'Name').fill(GATEWAY);
+    await page.getByRole('button', { name: 'Add gateway' }).click();
+    await page.waitForURL(`**#/gateways/${GATEWAY}`);
+    expect(await statusOf()).toBe('Signed out');
+    const row = page.locator(`.gateway-row[data-gateway="${GATEWAY}"]`);
+    expect(await row.getByRole('button', { name: 'Sign in' }).isVisible()).toBe(true);
+    await captureBoth('gateway-signed-out');
+  });
+
+  it('maps a server-side error to the field it names', async () => {
+    await goToHash(page, '#/gateways/new');
+    await field(page, 'MCP URL').fill(dashboard.mcp.url);
+    await field(page, 'Name').fill(GATEWAY);
+    await page.getByRole('button', { name: 'Add gateway' }).click();
+    await page.locator('[aria-invalid="true"]').first().waitFor();
+    expect(await fieldError(page, 'Name')).toMatch(/already exists/);
+  });
+
+  it('signs in with one click: the stepper reaches done and the list follows live', async () => {
+    await goToHash(page, `#/gateways/${GATEWAY}`);
+    await detail().getByRole('button', { name: 'Sign in' }).click();
+    const stepper = page.getByRole('region', { name: `Sign-in to ${GATEWAY}` });
+    await stepper.getByRole('heading', { name: 'Signed in' }).waitFor();
+    expect(await stepper.locator('[data-step="done"]').getAttribute('data-state')).toBe('done');
+    expect(await stepper.locator('[data-step="browser"]').getAttribute('data-state')).toBe('done');
+    expect(await statusOf()).toBe('Signed in');
+    const row = page.locator(`.gateway-row[data-gateway="${GATEWAY}"]`);
+    expect(await statusOf(row)).toBe('Signed in');
+    expect(await row.locator('.expiry').innerText()).toMatch(/expires in \d+m \d{2}s/);
+    await captureBoth('signed-in');
+  });
+
+  it('shows the token’s verified claims and its scopes, and reveals it only on purpose', async () => {
+    await page.getByRole('tab', { name: 'Token' }).click();
+    await page.getByText('Signature valid').waitFor();
+    const claims = await page.locator('table.claims').innerText();
+    expect(claims).toContain(dashboard.idp.issuer);
+    expect(claims).toMatch(/exp\s+expires/);
+    expect(claims).toMatch(/in \d+m \d{2}s/);
+    const scopes = await page.getByRole('list', { name: 'Scopes' }).innerText();
+    expect(scopes).toContain('mcp:tools');
+    await captureBoth('inspector');
+
+    await page.getByRole('button', { name: 'Reveal' }).click();
+    const raw = page.getByLabel('Raw token');
+    expect((await raw.innerText()).split('.')).toHaveLength(3);
+    await page.getByRole('tab', { name: 'Overview' }).click();
+    await page.getByRole('tab', { name: 'Token' }).click();
+    await page.getByText('Signature valid').waitFor();
+    expect(await raw.count()).toBe(0);
+  });
+
+  it('tests the connection through the proxy and lists the tools', async () => {
+    await page.getByRole('tab', { name: 'Overview' }).click();
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await page.getByText('Connected to gatekey-demo').waitFor();
+    const tools = await page.getByRole('list', { name: 'Tools' }).innerText();
+    expect(tools).toContain('whoami');
+    expect(tools).toContain('echo');
+    await captureBoth('test-connection');
+  });
+
+  it('shows the requests in Activity, live and filterable', async () => {
+    await page.getByRole('link', { name: 'Activity' }).click();
+    const table = page.locator('table.log-table');
+    await table.getByText('tools/list').waitFor();
+    expect(await table.innerText()).toContain(GATEWAY);
+    await captureBoth('activity');
+    await page.getByRole('radio', { name: 'Errors' }).check();
+    await page.getByRole('heading', { name: 'No failed requests' }).waitFor();
+    await page.getByRole('radio', { name: 'All' }).check();
+    await table.getByText('initialize').first().waitFor();
+  });
+
+  it('offers IDE snippets and install links', async () => {
+    await goToHash(page, `#/gateways/${GATEWAY}/connect`);
+    await page.getByRole('heading', { name: 'VS Code' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Install in VS Code' }).getAttribute('href')).toMatch(/^vscode:/);
+    expect(await page.locator('.client-card').first().innerText()).toContain(`/mcp/${GATEWAY}`);
+    await captureBoth('connect');
+  });
+
+  it('inspects a pasted token', async () => {
+    const { token } = await dashboard.instance.api.invoke('tokens.get', { name: GATEWAY });
+    await page.getByRole('link', { name: 'Inspect' }).click();
+    await field(page, 'Token').fill(token);
+    await page.getByRole('button', { name: 'Inspect' }).click();
+    await page.locator('table.claims').waitFor();
+    expect(await page.locator('table.claims').innerText()).toContain(dashboard.idp.issuer);
+    await captureBoth('paste-token');
+  });
+
+  it('signs out', async () => {
+    await goToHash(page, `#/gateways/${GATEWAY}`);
+    await detail().getByRole('button', { name: 'Sign out' }).click();
+    await detail().getByRole('button', { name: 'Sign in' }).waitFor();
+    expect(await statusOf()).toBe('Signed out');
+    await captureBoth('signed-out');
+  });
+});
