@@ -2,6 +2,7 @@ import { app, clipboard, dialog, powerMonitor, shell } from 'electron';
 import type { ApiEvent } from '../core/api/contract.js';
 import { describeError, GatekeyError } from '../core/errors.js';
 import { startInstance, type RunningInstance } from '../core/instance.js';
+import { startDemoServers, type DemoServers } from '../demo/demo.js';
 import { debounce } from './debounce.js';
 import { openDeepLink } from './deep-links.js';
 import { EVENT_CHANNEL } from './ipc-contract.js';
@@ -33,6 +34,8 @@ export type Log = (message: string, error?: unknown) => void;
  */
 export class Controller {
   private instance: RunningInstance | undefined;
+  /** The embedded demo IdP and MCP server, once the user asked for the demo gateway. */
+  private demo: Promise<DemoServers> | undefined;
   private startupError: string | undefined;
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
@@ -84,6 +87,7 @@ export class Controller {
       this.windows.prepareToQuit();
       this.stopFollowing();
       await this.instance?.close();
+      await (await this.demo?.catch(() => undefined))?.close();
       this.tray.destroy();
     })();
     return this.stopping;
@@ -108,6 +112,13 @@ export class Controller {
         uiDir: this.paths.rendererDir,
         openBrowser: openInSystemBrowser,
         onWarning: (message) => this.log(message),
+        startDemo: async () => {
+          this.demo ??= startDemoServers().catch((error: unknown) => {
+            this.demo = undefined;
+            throw error;
+          });
+          return (await this.demo).machineGateway();
+        },
       });
     } catch (error) {
       this.startupError = describeError(error);

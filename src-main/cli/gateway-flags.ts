@@ -68,7 +68,10 @@ export async function readGatewayFlags(flags: GatewayFlags): Promise<GatewayFlag
   set('issuer', flags.issuer);
   set('discoveryUrl', flags['discovery-url']);
   set('clientId', flags['client-id']);
-  set('tokenEndpointAuthMethod', flags['token-endpoint-auth'] as GatewayInput['tokenEndpointAuthMethod']);
+  set(
+    'tokenEndpointAuthMethod',
+    flags['token-endpoint-auth'] as GatewayInput['tokenEndpointAuthMethod'],
+  );
   set('scopes', flags.scope?.split(/[\s,]+/).filter(Boolean));
   if (flags.resource !== undefined && flags['no-resource']) {
     throw new GatekeyError('invalid_input', 'Give either --resource or --no-resource, not both.');
@@ -84,7 +87,9 @@ export async function readGatewayFlags(flags: GatewayFlags): Promise<GatewayFlag
   return {
     fields,
     clientSecret: flags['client-secret-stdin'] ? await readSecretFromStdin() : undefined,
-    privateKeyPem: flags['private-key-file'] ? await readFile(flags['private-key-file'], 'utf8') : undefined,
+    privateKeyPem: flags['private-key-file']
+      ? await readFile(flags['private-key-file'], 'utf8')
+      : undefined,
   };
 }
 
@@ -93,7 +98,10 @@ function pairs(values: string[], separator: string, flag: string): Record<string
     values.map((value) => {
       const at = value.indexOf(separator);
       if (at <= 0) {
-        throw new GatekeyError('invalid_input', `${flag} expects "name${separator}value", got "${value}".`);
+        throw new GatekeyError(
+          'invalid_input',
+          `${flag} expects "name${separator}value", got "${value}".`,
+        );
       }
       return [value.slice(0, at).trim(), value.slice(at + 1).trim()];
     }),
@@ -105,6 +113,7 @@ async function readSecretFromStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   const secret = Buffer.concat(chunks).toString('utf8').trim();
-  if (!secret) throw new GatekeyError('invalid_input', '--client-secret-stdin read nothing from stdin.');
+  if (!secret)
+    throw new GatekeyError('invalid_input', '--client-secret-stdin read nothing from stdin.');
   return secret;
 }

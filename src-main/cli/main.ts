@@ -11,7 +11,21 @@ import { demo } from './commands/demo.js';
 import { print, printError, usageError } from './output.js';
 import { version } from './package-root.js';
 
-const COMMANDS: Command[] = [serve, add, edit, list, login, logout, remove, token, inspect, log, stdio, config, demo];
+const COMMANDS: Command[] = [
+  serve,
+  add,
+  edit,
+  list,
+  login,
+  logout,
+  remove,
+  token,
+  inspect,
+  log,
+  stdio,
+  config,
+  demo,
+];
 
 const GLOBAL_HELP = `Global options:
   --home DIR              config and runtime files (default: $GATEKEY_HOME or the OS config folder)
@@ -69,7 +83,9 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function isParseError(error: unknown): error is Error {
-  return error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
+  return (
+    error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')
+  );
 }
 
 process.exitCode = await main(process.argv.slice(2));

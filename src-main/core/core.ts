@@ -37,10 +37,10 @@ export function createCore(options: CoreOptions): Core {
   const secrets =
     options.secrets ??
     openSecretStore({
-    home: options.home,
-    insecureFileStore: options.insecureFileStore,
-    onWarning: options.onWarning,
-  });
+      home: options.home,
+      insecureFileStore: options.insecureFileStore,
+      onWarning: options.onWarning,
+    });
   const tokens = new TokenManager({ gateways: store, secrets });
   const log = new RequestLog();
   const proxyOrigin = () => `http://127.0.0.1:${options.port()}`;

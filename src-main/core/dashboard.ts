@@ -19,7 +19,11 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /** Serves the built renderer; unknown paths get index.html so hash and path routes both work. */
-export function serveDashboard(uiDir: string | undefined, req: IncomingMessage, res: ServerResponse): void {
+export function serveDashboard(
+  uiDir: string | undefined,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
   if (!uiDir || (req.method !== 'GET' && req.method !== 'HEAD')) {
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
     res.end('Not found. The MCP proxy answers at /mcp/<gateway>.');
@@ -32,7 +36,12 @@ export function serveDashboard(uiDir: string | undefined, req: IncomingMessage, 
   void sendFile(file, path.join(root, 'index.html'), req, res);
 }
 
-async function sendFile(file: string, fallback: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function sendFile(
+  file: string,
+  fallback: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const target = (await isFile(file)) ? file : fallback;
   if (!(await isFile(target))) {
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });

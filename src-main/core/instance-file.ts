@@ -22,7 +22,9 @@ export function writeInstanceRecord(home: string, record: InstanceRecord): void 
 
 export async function readInstanceRecord(home: string): Promise<InstanceRecord | undefined> {
   try {
-    const parsed = InstanceRecordSchema.safeParse(JSON.parse(await readFile(instanceFile(home), 'utf8')));
+    const parsed = InstanceRecordSchema.safeParse(
+      JSON.parse(await readFile(instanceFile(home), 'utf8')),
+    );
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;

@@ -11,13 +11,22 @@ export function issuePath(path: readonly PropertyKey[]): string {
 }
 
 /** Parses `value` or throws `invalid_input` naming the first bad field and what it expected. */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  what: string,
+): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const field = issue ? issuePath(issue.path) : '';
   const where = field ? `${what} ${field}` : what;
-  throw new GatekeyError('invalid_input', `Invalid ${where}: ${issue?.message ?? 'not valid'}.`, undefined, {
-    field: field || undefined,
-  });
+  throw new GatekeyError(
+    'invalid_input',
+    `Invalid ${where}: ${issue?.message ?? 'not valid'}.`,
+    undefined,
+    {
+      field: field || undefined,
+    },
+  );
 }

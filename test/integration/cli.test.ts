@@ -14,11 +14,36 @@ function addFlags(idp: RunningIdp, exactRedirectUri: string): string[] {
     case 'generic':
       return []; // everything from the gateway's 401: RFC 9728, RFC 8414, dynamic registration
     case 'cognito':
-      return ['--issuer', idp.issuer, '--client-id', client, '--redirect-uri', exactRedirectUri, '--scope', 'openid gateway/read'];
+      return [
+        '--issuer',
+        idp.issuer,
+        '--client-id',
+        client,
+        '--redirect-uri',
+        exactRedirectUri,
+        '--scope',
+        'openid gateway/read',
+      ];
     case 'okta':
-      return ['--issuer', idp.issuer, '--client-id', client, '--scope', 'openid offline_access mcp:tools'];
+      return [
+        '--issuer',
+        idp.issuer,
+        '--client-id',
+        client,
+        '--scope',
+        'openid offline_access mcp:tools',
+      ];
     case 'auth0':
-      return ['--issuer', idp.issuer, '--client-id', client, '--audience', idp.apiAudience, '--scope', 'openid offline_access'];
+      return [
+        '--issuer',
+        idp.issuer,
+        '--client-id',
+        client,
+        '--audience',
+        idp.apiAudience,
+        '--scope',
+        'openid offline_access',
+      ];
   }
 }
 
@@ -45,7 +70,10 @@ describe.each(PROFILES)('gatekey add + login + token against a %s-like IdP', (pr
   });
 
   it('signs in through the browser and prints a fresh token', async () => {
-    const add = await runGatekey(['add', 'work', '--url', mcp.url, ...addFlags(idp, exactRedirectUri)], { home });
+    const add = await runGatekey(
+      ['add', 'work', '--url', mcp.url, ...addFlags(idp, exactRedirectUri)],
+      { home },
+    );
     expect(add.stderr).toContain('gatekey login work');
     expect(add.code).toBe(0);
 
@@ -70,7 +98,20 @@ describe.each(PROFILES)('gatekey add + login + token against a %s-like IdP', (pr
   it('gets a machine token with client credentials, the secret read from stdin', async () => {
     const client = idp.clients.confidentialBasic;
     const add = await runGatekey(
-      ['add', 'robot', '--url', mcp.url, '--auth', 'client_credentials', '--issuer', idp.issuer, '--client-id', client.clientId, '--client-secret-stdin', ...(profile === 'auth0' ? ['--audience', idp.apiAudience] : [])],
+      [
+        'add',
+        'robot',
+        '--url',
+        mcp.url,
+        '--auth',
+        'client_credentials',
+        '--issuer',
+        idp.issuer,
+        '--client-id',
+        client.clientId,
+        '--client-secret-stdin',
+        ...(profile === 'auth0' ? ['--audience', idp.apiAudience] : []),
+      ],
       { home, stdin: `${client.clientSecret}\n` },
     );
     expect(add.code, add.stderr).toBe(0);
@@ -94,7 +135,9 @@ describe('gatekey errors', () => {
     const home = await temporaryHome();
     const badUrl = await runGatekey(['add', 'x', '--url', 'not-a-url'], { home });
     expect(badUrl.code).toBe(1);
-    expect(badUrl.stderr).toMatch(/^gatekey: Invalid gateway url: expected an absolute http\(s\) URL/);
+    expect(badUrl.stderr).toMatch(
+      /^gatekey: Invalid gateway url: expected an absolute http\(s\) URL/,
+    );
 
     const unknown = await runGatekey(['login', 'nope'], { home });
     expect(unknown.code).toBe(1);

@@ -26,11 +26,15 @@ describe('gatekey demo', () => {
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
 
-    await expect.poll(() => output, { timeout: 30_000, interval: 100 }).toContain('Press Ctrl-C to stop.');
+    await expect
+      .poll(() => output, { timeout: 30_000, interval: 100 })
+      .toContain('Press Ctrl-C to stop.');
     const elapsed = Date.now() - started;
     expect(output).toMatch(/Tool call through the proxy succeeded/);
     expect(output).toMatch(/whoami → .*sub/);
-    const ports = [...output.matchAll(/http:\/\/127\.0\.0\.1:(\d+)/g)].map((match) => Number(match[1]));
+    const ports = [...output.matchAll(/http:\/\/127\.0\.0\.1:(\d+)/g)].map((match) =>
+      Number(match[1]),
+    );
     expect(ports.length).toBeGreaterThanOrEqual(3);
     expect(elapsed).toBeLessThan(30_000);
 

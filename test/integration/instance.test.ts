@@ -23,7 +23,13 @@ function rawRequest(
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: options.headers },
+      {
+        host: '127.0.0.1',
+        port,
+        method: options.method ?? 'GET',
+        path: options.path,
+        headers: options.headers,
+      },
       (res) => {
         let body = '';
         res.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -41,7 +47,13 @@ afterEach(async () => {
 });
 
 async function start(home: string): Promise<RunningInstance> {
-  const instance = await startInstance({ home, version: 'test', port: 0, insecureFileStore: true, onWarning: () => undefined });
+  const instance = await startInstance({
+    home,
+    version: 'test',
+    port: 0,
+    insecureFileStore: true,
+    onWarning: () => undefined,
+  });
   running.push(instance);
   return instance;
 }
@@ -66,9 +78,13 @@ describe('the running instance', () => {
     // The record names this very process, so pretend it is another one that is alive: pid 1.
     const { writeInstanceRecord } = await import('../../src-main/core/instance-file.js');
     await writeInstanceRecord(home, { ...fakeOtherProcess!, pid: 1 });
-    const error = await startInstance({ home, version: 'test', port: 0, insecureFileStore: true, onWarning: () => undefined }).catch(
-      (caught: unknown) => caught,
-    );
+    const error = await startInstance({
+      home,
+      version: 'test',
+      port: 0,
+      insecureFileStore: true,
+      onWarning: () => undefined,
+    }).catch((caught: unknown) => caught);
     expect(isGatekeyError(error, 'instance_running')).toBe(true);
     expect((error as Error).message).toContain('pid 1');
   });
@@ -79,9 +95,13 @@ describe('the running instance', () => {
     const port = (blocker.address() as { port: number }).port;
     try {
       const home = await temporaryHome();
-      const error = await startInstance({ home, version: 'test', port, insecureFileStore: true, onWarning: () => undefined }).catch(
-        (caught: unknown) => caught,
-      );
+      const error = await startInstance({
+        home,
+        version: 'test',
+        port,
+        insecureFileStore: true,
+        onWarning: () => undefined,
+      }).catch((caught: unknown) => caught);
       expect(isGatekeyError(error, 'port_in_use')).toBe(true);
       expect((error as Error).message).toContain(String(port));
       expect(await readInstanceRecord(home)).toBeUndefined();
@@ -134,7 +154,9 @@ describe('the control API', () => {
     const events: ApiEvent[] = [];
     const unsubscribe = client!.subscribe((event) => events.push(event));
     await new Promise((resolve) => setTimeout(resolve, 100));
-    await client!.call('gateways.add', { gateway: { name: 'open', url: 'http://127.0.0.1:9/mcp', auth: 'none' } });
+    await client!.call('gateways.add', {
+      gateway: { name: 'open', url: 'http://127.0.0.1:9/mcp', auth: 'none' },
+    });
     await expect.poll(() => events.some((event) => event.type === 'gateways')).toBe(true);
     unsubscribe();
     const list = await client!.call('gateways.list', {});
@@ -164,7 +186,11 @@ describe('the control API', () => {
     const info = await rawRequest(instance.port, {
       method: 'POST',
       path: '/api/app.info',
-      headers: { cookie: session, 'content-type': 'application/json', origin: instance.proxyOrigin },
+      headers: {
+        cookie: session,
+        'content-type': 'application/json',
+        origin: instance.proxyOrigin,
+      },
       body: '{}',
     });
     expect(info.status).toBe(200);

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startProxy } from '../../src-main/core/proxy/index.js';
@@ -45,7 +46,12 @@ async function gatewayTo(
   fields: Record<string, unknown> = {},
 ): Promise<RawUpstream> {
   upstream = await startRawUpstream(handler);
-  proxy.addGateway({ name: 'raw', url: `${upstream.url}/mcp`, auth: 'client_credentials', ...fields });
+  proxy.addGateway({
+    name: 'raw',
+    url: `${upstream.url}/mcp`,
+    auth: 'client_credentials',
+    ...fields,
+  });
   return upstream;
 }
 
@@ -98,38 +104,55 @@ describe('forwarding', () => {
       'x-user-pool-id': 'pool-7',
     });
     expect(received!.headers['x-authorization']).toBe(`Bearer ${await tokens.tokenFor('raw')}`);
-    for (const stripped of ['authorization', 'cookie', 'proxy-authorization', 'forwarded', 'x-forwarded-for', 'x-hop'])
+    for (const stripped of [
+      'authorization',
+      'cookie',
+      'proxy-authorization',
+      'forwarded',
+      'x-forwarded-for',
+      'x-hop',
+    ])
       expect(received!.headers).not.toHaveProperty(stripped);
   });
 
-  it('relays an SSE answer event by event, before the upstream has finished', async () => {
-    let finish: () => void = () => {};
+  it('relays an SSE answer at once: headers, then each event, before the upstream has finished', async () => {
+    let stream: ServerResponse | undefined;
     await gatewayTo((_request, res) => {
       res.writeHead(200, { 'Content-Type': 'text/event-stream' });
-      res.write('event: message\ndata: {"n":1}\n\n');
-      finish = () => res.end('event: message\ndata: {"n":2}\n\n');
+      res.flushHeaders();
+      stream = res;
     });
     const response = await fetch(proxy.urlFor('raw'), {
       method: 'POST',
       headers: MCP_POST_HEADERS,
       body: rpcRequest('tools/call'),
     });
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
     const reader = response.body!.getReader();
-    const first = await reader.read();
-    expect(Buffer.from(first.value!).toString()).toBe('event: message\ndata: {"n":1}\n\n');
-    finish();
-    const rest = [];
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
-      rest.push(Buffer.from(chunk.value).toString());
-    expect(rest.join('')).toBe('event: message\ndata: {"n":2}\n\n');
+    const received: string[] = [];
+    for (const n of [1, 2]) {
+      stream!.write(`event: message\ndata: {"n":${n}}\n\n`);
+      received.push(Buffer.from((await reader.read()).value!).toString());
+    }
+    stream!.end();
+    expect(await reader.read()).toMatchObject({ done: true });
+    expect(received).toEqual(['event: message\ndata: {"n":1}\n\n', 'event: message\ndata: {"n":2}\n\n']);
   });
 
   it('streams a body too large to keep for a retry, intact', async () => {
     const gateway = await gatewayTo(answerJson);
-    const big = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { blob: 'z'.repeat(50_000) } });
+    const big = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { blob: 'z'.repeat(50_000) },
+    });
     expect((await postRpc({}, big)).status).toBe(200);
     expect(gateway.received[0]!.body).toBe(big);
-    expect(proxy.log.recent({ gateway: 'raw' }).at(-1)).toMatchObject({ bytesIn: big.length, retried: false });
+    expect(proxy.log.recent({ gateway: 'raw' }).at(-1)).toMatchObject({
+      bytesIn: big.length,
+      retried: false,
+    });
   });
 
   it('closes the upstream request when the IDE goes away mid-stream', async () => {
@@ -146,7 +169,9 @@ describe('forwarding', () => {
     expect(gateway.openConnections()).toBe(1);
     controller.abort();
     await expect.poll(() => gateway.openConnections(), { timeout: 2000 }).toBe(0);
-    await expect.poll(() => proxy.log.recent({ gateway: 'raw' }).at(-1)?.error).toContain('closed the connection');
+    await expect
+      .poll(() => proxy.log.recent({ gateway: 'raw' }).at(-1)?.error)
+      .toContain('closed the connection');
   });
 });
 
@@ -176,7 +201,10 @@ describe('rejections', () => {
 
   it('never answers 401: a JSON-RPC error says how to sign in, with no WWW-Authenticate', async () => {
     const gateway = await gatewayTo((_request, res) => {
-      res.writeHead(401, { 'WWW-Authenticate': 'Bearer resource_metadata="http://x/.well-known/oauth-protected-resource"' });
+      res.writeHead(401, {
+        'WWW-Authenticate':
+          'Bearer resource_metadata="http://x/.well-known/oauth-protected-resource"',
+      });
       res.end();
     });
     const answer = await postRpc({}, rpcRequest('tools/call', 'call-9', { name: 'echo' }));
@@ -185,11 +213,17 @@ describe('rejections', () => {
     expect(JSON.parse(answer.body)).toMatchObject({
       jsonrpc: '2.0',
       id: 'call-9',
-      error: { message: expect.stringContaining('Sign in to raw from the Gatekey tray, or run: gatekey login raw') },
+      error: {
+        message: expect.stringContaining(
+          'Sign in to raw from the Gatekey tray, or run: gatekey login raw',
+        ),
+      },
     });
     expect(gateway.received).toHaveLength(2);
 
-    const stream = await plainRequest(proxy.urlFor('raw'), { headers: { Accept: 'text/event-stream' } });
+    const stream = await plainRequest(proxy.urlFor('raw'), {
+      headers: { Accept: 'text/event-stream' },
+    });
     expect(stream.status).toBe(503);
     expect(stream.headers['www-authenticate']).toBeUndefined();
     expect(JSON.parse(stream.body).error.message).toContain('gatekey login raw');
@@ -205,7 +239,10 @@ describe('rejections', () => {
     });
     expect(JSON.parse(answer.body)).toMatchObject({
       id: 0,
-      error: { message: expect.stringContaining('gatekey login signed-out'), data: { code: 'sign_in_required' } },
+      error: {
+        message: expect.stringContaining('gatekey login signed-out'),
+        data: { code: 'sign_in_required' },
+      },
     });
     expect(gateway.received).toHaveLength(0);
   });
@@ -213,7 +250,9 @@ describe('rejections', () => {
   it('passes a 403 insufficient_scope through unchanged, notes the step-up, and does not loop', async () => {
     const challenge = 'Bearer error="insufficient_scope", scope="mcp:admin"';
     const gateway = await gatewayTo((_request, res) => {
-      res.writeHead(403, { 'WWW-Authenticate': challenge, 'Content-Type': 'text/plain' }).end('need admin');
+      res
+        .writeHead(403, { 'WWW-Authenticate': challenge, 'Content-Type': 'text/plain' })
+        .end('need admin');
     });
     const answer = await postRpc();
     expect(answer).toMatchObject({ status: 403, body: 'need admin' });
@@ -250,10 +289,20 @@ describe('failures', () => {
 
   it('answers 502 naming the TLS failure when the gateway does not speak TLS', async () => {
     const gateway = await gatewayTo(answerJson);
-    proxy.addGateway({ name: 'tls', url: `https://127.0.0.1:${gateway.port}/mcp`, auth: 'client_credentials' });
-    const answer = await plainRequest(proxy.urlFor('tls'), { method: 'POST', headers: MCP_POST_HEADERS, body: '{}' });
+    proxy.addGateway({
+      name: 'tls',
+      url: `https://127.0.0.1:${gateway.port}/mcp`,
+      auth: 'client_credentials',
+    });
+    const answer = await plainRequest(proxy.urlFor('tls'), {
+      method: 'POST',
+      headers: MCP_POST_HEADERS,
+      body: '{}',
+    });
     expect(answer.status).toBe(502);
-    expect(JSON.parse(answer.body).error.message).toMatch(/^Gateway "tls" is unreachable: .*wrong version number/);
+    expect(JSON.parse(answer.body).error.message).toMatch(
+      /^Gateway "tls" is unreachable: .*wrong version number/,
+    );
   });
 
   it('answers 504 when the gateway does not answer in time, and drops the connection', async () => {
@@ -269,29 +318,47 @@ describe('failures', () => {
   });
 
   it('refuses plain http off loopback before fetching a token', async () => {
-    proxy.addGateway({ name: 'cleartext', url: 'http://gateway.invalid/mcp', auth: 'client_credentials' });
+    proxy.addGateway({
+      name: 'cleartext',
+      url: 'http://gateway.invalid/mcp',
+      auth: 'client_credentials',
+    });
     const issued = tokens.issued;
-    const answer = await plainRequest(proxy.urlFor('cleartext'), { method: 'POST', headers: MCP_POST_HEADERS, body: '{}' });
+    const answer = await plainRequest(proxy.urlFor('cleartext'), {
+      method: 'POST',
+      headers: MCP_POST_HEADERS,
+      body: '{}',
+    });
     expect(answer.status).toBe(502);
     expect(JSON.parse(answer.body).error.message).toContain('plain http');
     expect(tokens.issued).toBe(issued);
   });
 
   it('answers 404 for an unknown gateway, saying how to add one', async () => {
-    const answer = await plainRequest(proxy.urlFor('nope'), { method: 'POST', headers: MCP_POST_HEADERS, body: '{}' });
+    const answer = await plainRequest(proxy.urlFor('nope'), {
+      method: 'POST',
+      headers: MCP_POST_HEADERS,
+      body: '{}',
+    });
     expect(answer.status).toBe(404);
     expect(JSON.parse(answer.body).error.message).toContain('gatekey add nope --url');
   });
 
   it('has no OAuth metadata for a client to start a flow with', async () => {
-    for (const path of ['/.well-known/oauth-protected-resource/mcp/raw', '/.well-known/oauth-authorization-server', '/.well-known/openid-configuration'])
+    for (const path of [
+      '/.well-known/oauth-protected-resource/mcp/raw',
+      '/.well-known/oauth-authorization-server',
+      '/.well-known/openid-configuration',
+    ])
       expect((await plainRequest(proxy.url + path)).status).toBe(404);
   });
 });
 
 describe('startProxy', () => {
   it('says which port is taken and how to choose another', async () => {
-    await expect(startProxy({ port: proxy.port, gateways: new Map(), tokens })).rejects.toMatchObject({
+    await expect(
+      startProxy({ port: proxy.port, gateways: new Map(), tokens }),
+    ).rejects.toMatchObject({
       code: 'port_in_use',
       message: expect.stringContaining(`Port ${proxy.port} on 127.0.0.1 is already in use`),
       hint: expect.stringContaining('gatekey serve --port <n>'),
@@ -317,7 +384,12 @@ describe('localhost safety', () => {
     await delay(50);
     expect(gateway.received).toHaveLength(0);
     expect(tokens.issued).toBe(issued);
-    expect(proxy.log.recent({ gateway: 'raw', status: 'error' }).slice(-4).map((e) => e.status)).toEqual([403, 403, 403, 403]);
+    expect(
+      proxy.log
+        .recent({ gateway: 'raw', status: 'error' })
+        .slice(-4)
+        .map((e) => e.status),
+    ).toEqual([403, 403, 403, 403]);
   });
 
   it('lets an allowed browser origin in, with CORS', async () => {
@@ -327,10 +399,15 @@ describe('localhost safety', () => {
       allowed.addGateway(proxy.gateways.get('raw')!);
       const preflight = await plainRequest(allowed.urlFor('raw'), {
         method: 'OPTIONS',
-        headers: { Origin: 'http://localhost:5173', 'Access-Control-Request-Headers': 'content-type, mcp-session-id' },
+        headers: {
+          Origin: 'http://localhost:5173',
+          'Access-Control-Request-Headers': 'content-type, mcp-session-id',
+        },
       });
       expect(preflight.status).toBe(204);
-      expect(preflight.headers['access-control-allow-headers']).toBe('content-type, mcp-session-id');
+      expect(preflight.headers['access-control-allow-headers']).toBe(
+        'content-type, mcp-session-id',
+      );
       const answer = await plainRequest(allowed.urlFor('raw'), {
         method: 'POST',
         headers: { ...MCP_POST_HEADERS, Origin: 'http://localhost:5173' },

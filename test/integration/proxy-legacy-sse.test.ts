@@ -38,7 +38,10 @@ afterAll(async () => {
 /** The first event of the legacy stream, as the client receives it. */
 async function firstEvent(url: string): Promise<string> {
   const controller = new AbortController();
-  const response = await fetch(url, { headers: { Accept: 'text/event-stream' }, signal: controller.signal });
+  const response = await fetch(url, {
+    headers: { Accept: 'text/event-stream' },
+    signal: controller.signal,
+  });
   const reader = response.body!.getReader();
   let text = '';
   while (!text.includes('\n\n')) text += Buffer.from((await reader.read()).value!).toString();

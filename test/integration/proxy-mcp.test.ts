@@ -38,14 +38,19 @@ afterAll(async () => {
 });
 
 /** An MCP client that knows nothing of OAuth, pointed at the proxy as an IDE would be. */
-async function connectThroughProxy(name = 'ide'): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+async function connectThroughProxy(
+  name = 'ide',
+): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
   const client = new Client({ name, version: '1.0.0' }, { capabilities: { sampling: {} } });
   client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
     const question = request.params.messages[0]?.content;
     return {
       role: 'assistant',
       model: 'test-model',
-      content: { type: 'text', text: `answer to: ${question?.type === 'text' ? question.text : '?'}` },
+      content: {
+        type: 'text',
+        text: `answer to: ${question?.type === 'text' ? question.text : '?'}`,
+      },
     };
   });
   const transport = new StreamableHTTPClientTransport(new URL(proxy.urlFor('demo')));
@@ -68,21 +73,29 @@ describe('an MCP client through the proxy', () => {
     expect(tools.map((tool) => tool.name).sort()).toEqual(
       ['add', 'admin_action', 'ask', 'big', 'count', 'echo', 'whoami'].sort(),
     );
-    expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'hello' } }))).toBe('hello');
+    expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'hello' } }))).toBe(
+      'hello',
+    );
     expect(textOf(await client.callTool({ name: 'add', arguments: { a: 2, b: 3 } }))).toBe('5');
     expect(JSON.parse(textOf(await client.callTool({ name: 'whoami' })))).toMatchObject({
       clientId: idp.clients.confidentialBasic.clientId,
     });
 
     const progress: number[] = [];
-    const counted = await client.callTool({ name: 'count', arguments: { to: 3, delayMs: 20 } }, undefined, {
-      onprogress: (update) => progress.push(update.progress),
-    });
+    const counted = await client.callTool(
+      { name: 'count', arguments: { to: 3, delayMs: 20 } },
+      undefined,
+      {
+        onprogress: (update) => progress.push(update.progress),
+      },
+    );
     expect(textOf(counted)).toBe('Counted to 3.');
     expect(progress).toEqual([1, 2, 3]);
 
     // The server asks the client's model mid-call (sampling): a server-initiated request.
-    expect(textOf(await client.callTool({ name: 'ask', arguments: { question: 'why?' } }))).toBe('answer to: why?');
+    expect(textOf(await client.callTool({ name: 'ask', arguments: { question: 'why?' } }))).toBe(
+      'answer to: why?',
+    );
 
     const readme = await client.readResource({ uri: 'demo://readme' });
     expect(readme.contents[0]).toMatchObject({ uri: 'demo://readme', mimeType: 'text/markdown' });
@@ -98,7 +111,9 @@ describe('an MCP client through the proxy', () => {
     expect(methods).toContain('GET 200');
     expect(methods.at(-1)).toBe('DELETE 200');
     expect(mcp.requestLog().every((entry) => entry.authorized)).toBe(true);
-    expect(proxy.log.recent({ gateway: 'demo' }).find((entry) => entry.toolName === 'count')).toMatchObject({
+    expect(
+      proxy.log.recent({ gateway: 'demo' }).find((entry) => entry.toolName === 'count'),
+    ).toMatchObject({
       rpcMethod: 'tools/call',
       status: 200,
     });
@@ -116,7 +131,9 @@ describe('an MCP client through the proxy', () => {
   });
 
   it('keeps 100 concurrent sessions apart', async () => {
-    const sessions = await Promise.all(Array.from({ length: 100 }, (_, i) => connectThroughProxy(`ide-${i}`)));
+    const sessions = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => connectThroughProxy(`ide-${i}`)),
+    );
     expect(new Set(sessions.map(({ transport }) => transport.sessionId)).size).toBe(100);
     const answers = await Promise.all(
       sessions.map(async ({ client }, i) => [
@@ -128,10 +145,12 @@ describe('an MCP client through the proxy', () => {
       expect(echoed).toBe(`session ${i}`);
       expect(sum).toBe(String(i + 1000));
     });
-    await Promise.all(sessions.map(async ({ client, transport }) => {
-      await transport.terminateSession();
-      await client.close();
-    }));
+    await Promise.all(
+      sessions.map(async ({ client, transport }) => {
+        await transport.terminateSession();
+        await client.close();
+      }),
+    );
   });
 
   it('answers 502 while the gateway is down and works again once it is back', async () => {
@@ -139,12 +158,16 @@ describe('an MCP client through the proxy', () => {
     const started = performance.now();
     await expect(connectThroughProxy()).rejects.toMatchObject({
       code: 502,
-      message: expect.stringContaining(`is unreachable: connect ECONNREFUSED 127.0.0.1:${mcp.port}`),
+      message: expect.stringContaining(
+        `is unreachable: connect ECONNREFUSED 127.0.0.1:${mcp.port}`,
+      ),
     });
     expect(performance.now() - started).toBeLessThan(1000);
     await mcp.start();
     const { client } = await connectThroughProxy();
-    expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'back' } }))).toBe('back');
+    expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'back' } }))).toBe(
+      'back',
+    );
     await client.close();
   });
 });

@@ -67,7 +67,12 @@ describe('the stdio bridge', () => {
     send(initialize);
     expect(await next()).toMatchObject({ id: 1, result: { serverInfo: { name: 'gatekey-demo' } } });
     send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-    send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'ask', arguments: { question: 'ok?' } } });
+    send({
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tools/call',
+      params: { name: 'ask', arguments: { question: 'ok?' } },
+    });
     const sampling = await next();
     expect(sampling).toMatchObject({ method: 'sampling/createMessage' });
     send({
@@ -75,11 +80,22 @@ describe('the stdio bridge', () => {
       id: sampling.id,
       result: { role: 'assistant', model: 'm', content: { type: 'text', text: 'yes' } },
     });
-    expect(await next()).toMatchObject({ id: 2, result: { content: [{ type: 'text', text: 'yes' }] } });
+    expect(await next()).toMatchObject({
+      id: 2,
+      result: { content: [{ type: 'text', text: 'yes' }] },
+    });
 
-    send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'echo', arguments: { text: 'last' } } });
+    send({
+      jsonrpc: '2.0',
+      id: 3,
+      method: 'tools/call',
+      params: { name: 'echo', arguments: { text: 'last' } },
+    });
     input.end();
-    expect(await next()).toMatchObject({ id: 3, result: { content: [{ type: 'text', text: 'last' }] } });
+    expect(await next()).toMatchObject({
+      id: 3,
+      result: { content: [{ type: 'text', text: 'last' }] },
+    });
     await bridge;
     expect(mcp.requestLog().at(-1)).toMatchObject({ method: 'DELETE', status: 200 });
   });
@@ -93,22 +109,38 @@ describe('the stdio bridge', () => {
     const answers = [await next(), await next()];
     await bridge;
     expect(answers).toContainEqual(
-      expect.objectContaining({ id: 1, error: expect.objectContaining({ message: expect.stringContaining('No gateway named "missing"') }) }),
+      expect.objectContaining({
+        id: 1,
+        error: expect.objectContaining({
+          message: expect.stringContaining('No gateway named "missing"'),
+        }),
+      }),
     );
-    expect(answers).toContainEqual(expect.objectContaining({ id: null, error: expect.objectContaining({ code: -32700 }) }));
+    expect(answers).toContainEqual(
+      expect.objectContaining({ id: null, error: expect.objectContaining({ code: -32700 }) }),
+    );
   });
 
   it('runs as a child process on stdin and stdout and exits cleanly on EOF', async () => {
-    const bridgeModule = path.resolve(import.meta.dirname, '../../src-main/core/proxy/stdio-bridge.ts');
+    const bridgeModule = path.resolve(
+      import.meta.dirname,
+      '../../src-main/core/proxy/stdio-bridge.ts',
+    );
     const script = `const { runStdioBridge } = await import(${JSON.stringify(bridgeModule)});
 await runStdioBridge({ url: process.argv[1], input: process.stdin, output: process.stdout });`;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, proxy.urlFor('demo')], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script, proxy.urlFor('demo')],
+      {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
     const next = messagesFrom(child.stdout);
     child.stdin.write(`${JSON.stringify(initialize)}\n`);
     expect(await next()).toMatchObject({ id: 1, result: { protocolVersion: '2025-11-25' } });
-    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
+    child.stdin.write(
+      `${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`,
+    );
     child.stdin.end(`${JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' })}\n`);
     expect(await next()).toMatchObject({ id: 2, result: { tools: expect.any(Array) } });
     const [code] = await once(child, 'exit');

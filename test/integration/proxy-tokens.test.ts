@@ -55,7 +55,8 @@ async function setUp(
 }
 
 const echo = async (client: Client, text: string) =>
-  ((await client.callTool({ name: 'echo', arguments: { text } })).content as { text: string }[])[0]?.text;
+  ((await client.callTool({ name: 'echo', arguments: { text } })).content as { text: string }[])[0]
+    ?.text;
 
 describe('tokens through the proxy', () => {
   it('sends a new token once the old one has expired between two requests', async () => {
@@ -88,7 +89,9 @@ describe('tokens through the proxy', () => {
     await delay(PAST_EXPIRY_MS);
     const rejectedBefore = mcp.requestLog().filter((entry) => entry.status === 401).length;
     expect(await echo(client, 'retried')).toBe('retried');
-    expect(mcp.requestLog().filter((entry) => entry.status === 401).length).toBe(rejectedBefore + 1);
+    expect(mcp.requestLog().filter((entry) => entry.status === 401).length).toBe(
+      rejectedBefore + 1,
+    );
     expect(tokens.issued).toBe(2);
     expect(proxy.log.recent().at(-1)).toMatchObject({
       toolName: 'echo',
@@ -101,7 +104,10 @@ describe('tokens through the proxy', () => {
 
 describe('a gateway that keeps rejecting the token', () => {
   it('gets one retry, then the client sees how to sign in and never a 401', async () => {
-    const strict = await startDemoMcpServer({ issuer: idp.issuer, audience: 'https://another-api.example' });
+    const strict = await startDemoMcpServer({
+      issuer: idp.issuer,
+      audience: 'https://another-api.example',
+    });
     running.push(strict);
     const connecting = setUp({}, strict.url);
     await expect(connecting).rejects.toThrow(

@@ -64,7 +64,11 @@ export class ClientCredentialsTokens implements TokenProvider {
 
   private requireSignIn(gateway: string): void {
     if (this.signedOut.has(gateway))
-      throw new GatekeyError('sign_in_required', `${gateway} is signed out.`, `gatekey login ${gateway}`);
+      throw new GatekeyError(
+        'sign_in_required',
+        `${gateway} is signed out.`,
+        `gatekey login ${gateway}`,
+      );
   }
 
   private obtain(gateway: string): Promise<HeldToken> {

@@ -39,13 +39,7 @@ describe('parseBearerChallenge', () => {
   });
 
   it('keeps the first Bearer challenge and the first value of a repeated parameter', () => {
-    const header = 'Bearer scope="first" scope="ignored", Bearer scope="second"';
-    expect(
-      parseBearerChallenge('Bearer scope="first", scope="repeat", Bearer scope="second"'),
-    ).toEqual({
-      scope: ['first'],
-    });
-    // Two parameters without a comma are malformed: parsing stops, nothing invented.
+    const header = 'Bearer scope="first", scope="repeat", Bearer scope="second"';
     expect(parseBearerChallenge(header)).toEqual({ scope: ['first'] });
   });
 
@@ -54,10 +48,12 @@ describe('parseBearerChallenge', () => {
     expect(parseBearerChallenge('Bearer scope=""')).toEqual({});
   });
 
-  it('keeps what was well-formed before a syntax error', () => {
+  it('keeps what was well-formed before a syntax error, and invents nothing after it', () => {
     expect(parseBearerChallenge('Bearer error="invalid_token", scope="unterminated')).toEqual({
       error: 'invalid_token',
     });
+    // Parameters must be separated by commas.
+    expect(parseBearerChallenge('Bearer scope="a" error="b", scope="c"')).toEqual({ scope: ['a'] });
     expect(parseBearerChallenge('Bearer scope=, error=x')).toEqual({});
   });
 

@@ -83,7 +83,13 @@ describe('guardLocalRequest', () => {
   });
 
   it('refuses any other Host: DNS rebinding, another port, or none', () => {
-    for (const host of ['evil.example:7421', '127.0.0.1:7422', '127.0.0.1', 'localhost.evil:7421', '']) {
+    for (const host of [
+      'evil.example:7421',
+      '127.0.0.1:7422',
+      '127.0.0.1',
+      'localhost.evil:7421',
+      '',
+    ]) {
       const verdict = guard({ host });
       expect(verdict).toMatchObject({ ok: false, status: 403 });
       if (!verdict.ok) expect(verdict.reason).toContain('DNS rebinding');

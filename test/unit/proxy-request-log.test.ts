@@ -51,7 +51,12 @@ describe('summarizeRpc', () => {
 
   it('reads the method, the tool name and the id of a request', () => {
     expect(
-      summarize({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'echo', arguments: { name: 'x' } } }),
+      summarize({
+        jsonrpc: '2.0',
+        id: 3,
+        method: 'tools/call',
+        params: { name: 'echo', arguments: { name: 'x' } },
+      }),
     ).toEqual({ method: 'tools/call', toolName: 'echo', requestId: 3 });
     expect(summarize({ jsonrpc: '2.0', method: 'notifications/initialized' })).toEqual({
       method: 'notifications/initialized',

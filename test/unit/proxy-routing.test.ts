@@ -59,7 +59,9 @@ describe('upstream paths', () => {
     expect(proxyPathFor(target, 'g', new URL('https://gw.example/team/sse?tenant=1'))).toBe(
       '/mcp/g',
     );
-    expect(proxyPathFor(target, 'g', new URL('https://elsewhere.example/messages'))).toBeUndefined();
+    expect(
+      proxyPathFor(target, 'g', new URL('https://elsewhere.example/messages')),
+    ).toBeUndefined();
   });
 
   it('prepares the header template, extra headers and the Host once per gateway', () => {
@@ -72,13 +74,23 @@ describe('upstream paths', () => {
     );
     expect(custom.credential).toEqual({ name: 'X-Authorization', valueParts: ['Token ', ''] });
     expect(custom.fixedHeaders).toEqual(['Host', 'gw.example:8443', 'X-User-Pool-Id', 'pool-1']);
-    expect([...custom.ownHeaderNames].sort()).toEqual(['host', 'x-authorization', 'x-user-pool-id']);
-    expect(pool.targetFor(gateway({ url: 'https://gw.example/mcp', auth: 'none' })).credential).toBeUndefined();
+    expect([...custom.ownHeaderNames].sort()).toEqual([
+      'host',
+      'x-authorization',
+      'x-user-pool-id',
+    ]);
+    expect(
+      pool.targetFor(gateway({ url: 'https://gw.example/mcp', auth: 'none' })).credential,
+    ).toBeUndefined();
   });
 
   it('refuses plain http off loopback unless allowHttp', () => {
-    expect(pool.targetFor(gateway({ url: 'http://gw.example/mcp' })).refusal).toContain('plain http');
-    expect(pool.targetFor(gateway({ url: 'http://gw.example/mcp', allowHttp: true })).refusal).toBeUndefined();
+    expect(pool.targetFor(gateway({ url: 'http://gw.example/mcp' })).refusal).toContain(
+      'plain http',
+    );
+    expect(
+      pool.targetFor(gateway({ url: 'http://gw.example/mcp', allowHttp: true })).refusal,
+    ).toBeUndefined();
     for (const url of ['http://127.0.0.1:9/mcp', 'http://localhost:9/mcp', 'http://[::1]:9/mcp'])
       expect(pool.targetFor(gateway({ url })).refusal).toBeUndefined();
   });

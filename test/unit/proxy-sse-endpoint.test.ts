@@ -23,7 +23,8 @@ describe('SseEndpointRewriter', () => {
   it('rewrites only endpoint events, however the stream is cut into chunks', () => {
     const input = `event: endpoint\ndata: /messages?sessionId=abc\n\n${others}`;
     const expected = `event: endpoint\ndata: /mcp/legacy/messages?sessionId=abc\n\n${others}`;
-    for (let size = 1; size <= input.length; size++) expect(runInChunks(input, size)).toBe(expected);
+    for (let size = 1; size <= input.length; size++)
+      expect(runInChunks(input, size)).toBe(expected);
   });
 
   it('handles CRLF line ends, a data line before the event line, and a second endpoint event', () => {

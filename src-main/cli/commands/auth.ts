@@ -21,8 +21,12 @@ export const login: Command = {
     try {
       const status = await session.api.call('auth.signIn', { name });
       if (context.globals.json) return printJson(status);
-      const expiry = status.expiresAt ? `, token expires ${describeRelative(status.expiresAt)}` : '';
-      print(`Signed in to ${name}${expiry}. Scopes: ${status.grantedScopes.join(' ') || '(none reported)'}`);
+      const expiry = status.expiresAt
+        ? `, token expires ${describeRelative(status.expiresAt)}`
+        : '';
+      print(
+        `Signed in to ${name}${expiry}. Scopes: ${status.grantedScopes.join(' ') || '(none reported)'}`,
+      );
     } finally {
       process.off('SIGINT', cancel);
       unsubscribe();

@@ -9,7 +9,11 @@ export const config: Command = {
   summary: "an IDE's configuration for a gateway, printed or written",
   usage:
     'gatekey config <name> --client vscode|cursor|claude-code|claude-desktop|kiro|windsurf [--write] [--workspace]',
-  options: { client: { type: 'string' }, write: { type: 'boolean' }, workspace: { type: 'boolean' } },
+  options: {
+    client: { type: 'string' },
+    write: { type: 'boolean' },
+    workspace: { type: 'boolean' },
+  },
   async run(context) {
     const name = requireName(context, this.usage);
     const clientValue = context.values.client as string | undefined;

@@ -28,7 +28,8 @@ export const demo: Command = {
   options: { port: { type: 'string' }, browser: { type: 'boolean' } },
   async run(context) {
     const started = performance.now();
-    const step = (text: string) => info(`[${((performance.now() - started) / 1000).toFixed(1)} s] ${text}`);
+    const step = (text: string) =>
+      info(`[${((performance.now() - started) / 1000).toFixed(1)} s] ${text}`);
     const home = context.globals.home ?? (await mkdtemp(path.join(tmpdir(), 'gatekey-demo-')));
     const throwaway = context.globals.home === undefined;
     let servers: DemoServers | undefined;
@@ -39,13 +40,23 @@ export const demo: Command = {
       step(`MCP server (JWT-protected) at ${servers.mcp.url}`);
       const secrets = await reachableSecretStore(home, context.globals.insecureFileStore, step);
       const demoServers = servers;
-      const requestedPort = context.values.port === undefined ? undefined : Number(context.values.port);
+      const requestedPort =
+        context.values.port === undefined ? undefined : Number(context.values.port);
       instance = await startOnPreferredPort(requestedPort, (port) =>
-        startInstance({ home, version, port, secrets, gatekeyCommand, startDemo: async () => demoServers.machineGateway() }),
+        startInstance({
+          home,
+          version,
+          port,
+          secrets,
+          gatekeyCommand,
+          startDemo: async () => demoServers.machineGateway(),
+        }),
       );
       step(`Gatekey proxy at ${instance.proxyOrigin}`);
       const view = await instance.api.invoke('demo.start', {});
-      step(`Signed in to "${DEMO_GATEWAY}" with client credentials (scopes: ${view.status.grantedScopes.join(' ')})`);
+      step(
+        `Signed in to "${DEMO_GATEWAY}" with client credentials (scopes: ${view.status.grantedScopes.join(' ')})`,
+      );
       const result = await callThroughProxy(view.localUrl);
       step('Tool call through the proxy succeeded:');
       print(`  whoami → ${result}`);
@@ -121,7 +132,9 @@ async function addBrowserGateway(
 ): Promise<void> {
   await instance.api.invoke('gateways.add', servers.browserGateway());
   if (!signIn) {
-    step(`"${DEMO_BROWSER_GATEWAY}" signs in through your browser: run gatekey demo --browser, or open the tray.`);
+    step(
+      `"${DEMO_BROWSER_GATEWAY}" signs in through your browser: run gatekey demo --browser, or open the tray.`,
+    );
     return;
   }
   step(`Signing in to "${DEMO_BROWSER_GATEWAY}" in your browser (PKCE)…`);

@@ -82,8 +82,10 @@ export const list: Command = {
       const gateways = await session.api.call('gateways.list', {});
       if (context.globals.json) return printJson(gateways);
       if (gateways.length === 0) {
-        print('No gateways yet. Add one: gatekey add <name> --url https://…  (or try: gatekey demo)');
-        }
+        print(
+          'No gateways yet. Add one: gatekey add <name> --url https://…  (or try: gatekey demo)',
+        );
+      }
       print(table([['NAME', 'STATE', 'EXPIRES', 'SCOPES', 'LOCAL URL'], ...gateways.map(listRow)]));
     } finally {
       await session.close();

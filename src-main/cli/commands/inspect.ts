@@ -6,7 +6,8 @@ import { print, printJson, usageError } from '../output.js';
 export const inspect: Command = {
   name: 'inspect',
   summary: 'decoded claims, signature check and diagnostics',
-  usage: 'gatekey inspect <name> [--id-token] [--json] [--show-token] | gatekey inspect --token <jwt|->',
+  usage:
+    'gatekey inspect <name> [--id-token] [--json] [--show-token] | gatekey inspect --token <jwt|->',
   options: {
     token: { type: 'string' },
     'id-token': { type: 'boolean' },
@@ -15,7 +16,8 @@ export const inspect: Command = {
   async run(context) {
     const name = context.positionals[0];
     const pasted = context.values.token as string | undefined;
-    if (!name && pasted === undefined) throw usageError('Name a gateway or pass --token.', this.usage);
+    if (!name && pasted === undefined)
+      throw usageError('Name a gateway or pass --token.', this.usage);
     const kind = context.values['id-token'] ? 'id_token' : 'access_token';
     const session = await openSession(context.globals);
     try {
@@ -28,7 +30,9 @@ export const inspect: Command = {
       const shown =
         context.values['show-token'] &&
         (raw ?? (await session.api.call('tokens.get', { name: name as string, kind })).token);
-      print(formatInspection(report, { color: process.stdout.isTTY, showToken: shown || undefined }));
+      print(
+        formatInspection(report, { color: process.stdout.isTTY, showToken: shown || undefined }),
+      );
       return report.diagnostics.some((diagnostic) => diagnostic.severity === 'error') ? 2 : 0;
     } finally {
       await session.close();

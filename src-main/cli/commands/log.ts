@@ -7,14 +7,21 @@ export const log: Command = {
   name: 'log',
   summary: 'recent proxied requests (no bodies, no tokens)',
   usage: 'gatekey log [--gateway NAME] [--errors] [--follow] [--json]',
-  options: { gateway: { type: 'string' }, errors: { type: 'boolean' }, follow: { type: 'boolean' } },
+  options: {
+    gateway: { type: 'string' },
+    errors: { type: 'boolean' },
+    follow: { type: 'boolean' },
+  },
   async run(context) {
     const gateway = context.values.gateway as string | undefined;
     const status = context.values.errors ? ('error' as const) : undefined;
     const session = await openSession(context.globals);
     try {
       if (context.values.follow && session.mode !== 'instance') {
-        throw usageError('--follow needs a running Gatekey (tray app or gatekey serve).', this.usage);
+        throw usageError(
+          '--follow needs a running Gatekey (tray app or gatekey serve).',
+          this.usage,
+        );
       }
       const entries = await session.api.call('log.recent', { gateway, status });
       if (context.globals.json && !context.values.follow) return printJson(entries);

@@ -23,7 +23,10 @@ export const serve: Command = {
     if (withUi && !existsSync(path.join(rendererDir, 'index.html'))) {
       throw usageError('The dashboard is not built yet.', 'npm run build, then gatekey serve --ui');
     }
-    const instance = await launch(context.globals, { port, uiDir: withUi ? rendererDir : undefined });
+    const instance = await launch(context.globals, {
+      port,
+      uiDir: withUi ? rendererDir : undefined,
+    });
     print(`Gatekey ${version} is serving MCP at ${instance.proxyOrigin}/mcp/<gateway>`);
     if (withUi) print(`Dashboard (one-time link): ${instance.dashboardUrl()}`);
     info('Press Ctrl-C to stop.');
@@ -43,14 +46,21 @@ export const stdio: Command = {
     const own = running ? undefined : await launch(context.globals, { port: 0 });
     const origin = running ? (await running.call('app.info', {})).proxyOrigin : own!.proxyOrigin;
     try {
-      await runStdioBridge({ url: `${origin}/mcp/${name}`, input: process.stdin, output: process.stdout });
+      await runStdioBridge({
+        url: `${origin}/mcp/${name}`,
+        input: process.stdin,
+        output: process.stdout,
+      });
     } finally {
       await own?.close();
     }
   },
 };
 
-function launch(globals: GlobalOptions, options: { port?: number; uiDir?: string }): Promise<RunningInstance> {
+function launch(
+  globals: GlobalOptions,
+  options: { port?: number; uiDir?: string },
+): Promise<RunningInstance> {
   return startInstance({
     home: resolveHome(globals.home),
     version,

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { GatekeyError } from '../errors.js';
@@ -10,7 +10,8 @@ import type { SecretStore } from '../secrets/types.js';
 import type { TokenManager } from '../tokens/manager.js';
 import type { RequestLog } from '../proxy/index.js';
 import { discover } from '../oauth/index.js';
-import { inspectToken } from '../jwt/index.js';
+import { decodeJwt, inspectToken, looksLikeJwt } from '../jwt/index.js';
+import type { InspectionContext } from '../jwt/index.js';
 import { CLIENT_IDS, clientConfig, writeClientConfig } from '../clients/index.js';
 import type { ClientTarget } from '../clients/index.js';
 import { parseInput } from '../validation.js';
@@ -100,7 +101,8 @@ export function createApi(deps: ApiDependencies): Api {
     await deps.secrets.write(name, next);
   }
 
-  const gatewaysChanged = () => emit({ type: 'gateways', names: deps.store.list().map((g) => g.name) });
+  const gatewaysChanged = () =>
+    emit({ type: 'gateways', names: deps.store.list().map((g) => g.name) });
 
   async function currentToken(name: string, kind: 'access_token' | 'id_token'): Promise<string> {
     await deps.tokens.tokenFor(name);
@@ -116,6 +118,35 @@ export function createApi(deps: ApiDependencies): Api {
       );
     }
     return token;
+  }
+
+  async function inspectionContext(
+    gateway: Gateway,
+    kind: 'access_token' | 'id_token',
+  ): Promise<InspectionContext> {
+    const discovery = await discoveries.get(gateway).catch(() => undefined);
+    const secrets = await deps.secrets.read(gateway.name);
+    return {
+      tokenKind: kind,
+      issuer: discovery?.authorizationServer.issuer ?? gateway.issuer,
+      jwksUri: discovery?.authorizationServer.jwksUri,
+      expectedAudience:
+        gateway.audience ?? (gateway.resource === false ? undefined : discovery?.resource),
+      clientId: gateway.clientId ?? secrets?.registration?.clientId,
+      requestedScopes: discovery?.scopes ?? gateway.scopes,
+      stepUpScopes: deps.tokens.status(gateway.name).stepUpScopes,
+    };
+  }
+
+  /** The configured gateway whose issuer a pasted JWT names, if any (the token is not trusted). */
+  function gatewayIssuing(token: string): Gateway | undefined {
+    if (!looksLikeJwt(token)) return undefined;
+    const issuer = decodeJwt(token).payload.iss;
+    if (typeof issuer !== 'string') return undefined;
+    const withoutSlash = (url: string) => url.replace(/\/+$/, '');
+    return deps.store
+      .list()
+      .find((gateway) => gateway.issuer && withoutSlash(gateway.issuer) === withoutSlash(issuer));
   }
 
   const handlers: Handlers = {
@@ -136,8 +167,9 @@ export function createApi(deps: ApiDependencies): Api {
       return view(gateway);
     },
     'gateways.update': async (input) => {
-      const patch = parseInput(GatewaySchema.omit({ name: true }).partial(), input.patch, 'gateway');
-      const gateway = deps.store.update(input.name, patch);
+      // The store validates the merged gateway; a schema here would fill in defaults and reset fields.
+      const patch = parseInput(z.record(z.string(), z.unknown()), input.patch, 'gateway patch');
+      const gateway = deps.store.update(input.name, patch as Partial<GatewayInput>);
       discoveries.forget(input.name);
       await saveSecrets(input.name, input);
       await deps.tokens.reload(gateway.name);
@@ -194,20 +226,14 @@ export function createApi(deps: ApiDependencies): Api {
     'tokens.inspect': async ({ name, kind }) => {
       const gateway = deps.store.require(name);
       const token = await currentToken(name, kind);
-      const discovery = await discoveries.get(gateway).catch(() => undefined);
-      const secrets = await deps.secrets.read(name);
-      return inspectToken(token, {
-        tokenKind: kind,
-        issuer: discovery?.authorizationServer.issuer ?? gateway.issuer,
-        jwksUri: discovery?.authorizationServer.jwksUri,
-        expectedAudience:
-          gateway.audience ?? (gateway.resource === false ? undefined : discovery?.resource),
-        clientId: gateway.clientId ?? secrets?.registration?.clientId,
-        requestedScopes: discovery?.scopes ?? gateway.scopes,
-        stepUpScopes: deps.tokens.status(name).stepUpScopes,
-      });
+      return inspectToken(token, await inspectionContext(gateway, kind));
     },
-    'tokens.inspectRaw': async ({ token, kind }) => inspectToken(token.trim(), { tokenKind: kind }),
+    'tokens.inspectRaw': async ({ token, kind, name }) => {
+      const trimmed = token.trim();
+      const gateway = name ? deps.store.require(name) : gatewayIssuing(trimmed);
+      const context = gateway ? await inspectionContext(gateway, kind) : { tokenKind: kind };
+      return inspectToken(trimmed, context);
+    },
     'log.recent': async (filter) => deps.log.recent(filter),
     'clients.list': async ({ name }) =>
       CLIENT_IDS.map((client) => clientConfig(client, clientTarget(deps.store.require(name).name))),
@@ -217,7 +243,11 @@ export function createApi(deps: ApiDependencies): Api {
     'settings.update': async (patch) => deps.store.updateSettings(patch),
     'demo.start': async () => {
       if (!deps.startDemo) {
-        throw new GatekeyError('invalid_input', 'The demo gateway is not available here.', 'Run: gatekey demo');
+        throw new GatekeyError(
+          'invalid_input',
+          'The demo gateway is not available here.',
+          'Run: gatekey demo',
+        );
       }
       const demo = await deps.startDemo();
       const input = parseInput(GatewaySchema, demo.gateway, 'gateway');
@@ -225,13 +255,17 @@ export function createApi(deps: ApiDependencies): Api {
       const gateway = deps.store.add(input);
       await saveSecrets(gateway.name, demo);
       await deps.tokens.reload(gateway.name);
-      if (gateway.auth === 'client_credentials') await deps.tokens.signIn(gateway.name, { openBrowser: deps.openBrowser });
+      if (gateway.auth === 'client_credentials')
+        await deps.tokens.signIn(gateway.name, { openBrowser: deps.openBrowser });
       gatewaysChanged();
       return view(gateway);
     },
   };
 
-  async function invoke<C extends CommandName>(command: C, input: unknown): Promise<CommandOutputs[C]> {
+  async function invoke<C extends CommandName>(
+    command: C,
+    input: unknown,
+  ): Promise<CommandOutputs[C]> {
     const schema = commandInputs[command];
     if (!schema) {
       throw new GatekeyError('invalid_input', `Unknown command "${String(command)}".`);
@@ -260,7 +294,12 @@ export function createApi(deps: ApiDependencies): Api {
   };
 }
 
-export function toApiError(error: unknown): { code: string; message: string; hint?: string; field?: string } {
+export function toApiError(error: unknown): {
+  code: string;
+  message: string;
+  hint?: string;
+  field?: string;
+} {
   if (error instanceof GatekeyError) return error.toJSON();
   const message = error instanceof Error ? error.message : String(error);
   return { code: 'internal', message };

@@ -35,12 +35,26 @@ export const commandInputs = {
   'auth.refresh': gatewayName,
   'tokens.get': gatewayName.extend({ kind: tokenKind.optional() }),
   'tokens.inspect': gatewayName.extend({ kind: tokenKind.default('access_token') }),
-  'tokens.inspectRaw': z.object({ token: z.string(), kind: tokenKind.default('access_token') }),
-  'log.recent': z.object({ gateway: z.string().optional(), status: z.enum(['ok', 'error']).optional() }),
+  /** A pasted token; checked against the named gateway, or the one whose issuer it names. */
+  'tokens.inspectRaw': z.object({
+    token: z.string(),
+    kind: tokenKind.default('access_token'),
+    name: z.string().optional(),
+  }),
+  'log.recent': z.object({
+    gateway: z.string().optional(),
+    status: z.enum(['ok', 'error']).optional(),
+  }),
   'clients.list': gatewayName,
-  'clients.write': gatewayName.extend({ client: clientId, scope: z.enum(['user', 'workspace']).optional() }),
+  'clients.write': gatewayName.extend({
+    client: clientId,
+    scope: z.enum(['user', 'workspace']).optional(),
+  }),
   'settings.get': z.object({}),
-  'settings.update': z.object({ port: z.number().int().min(1).max(65535).optional(), allowedOrigins: z.array(z.string()).optional() }),
+  'settings.update': z.object({
+    port: z.number().int().min(1).max(65535).optional(),
+    allowedOrigins: z.array(z.string()).optional(),
+  }),
   'demo.start': z.object({}),
 } as const;
 

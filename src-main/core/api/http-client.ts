@@ -30,7 +30,10 @@ export class HttpApiClient implements ApiClient {
     try {
       response = await fetch(`${this.origin}${HTTP_API_PREFIX}${command}`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${this.record.secret}`, 'content-type': 'application/json' },
+        headers: {
+          authorization: `Bearer ${this.record.secret}`,
+          'content-type': 'application/json',
+        },
         body: JSON.stringify(input ?? {}),
       });
     } catch (error) {
@@ -55,7 +58,10 @@ export class HttpApiClient implements ApiClient {
     return () => controller.abort();
   }
 
-  private async readEvents(listener: (event: ApiEvent) => void, signal: AbortSignal): Promise<void> {
+  private async readEvents(
+    listener: (event: ApiEvent) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
     const response = await fetch(`${this.origin}${HTTP_EVENTS_PATH}`, {
       headers: { authorization: `Bearer ${this.record.secret}` },
       signal,

@@ -56,7 +56,9 @@ export class ControlApi {
       return true;
     }
     if (req.method !== 'POST') {
-      sendEnvelope(res, 405, { error: { code: 'invalid_input', message: `Use POST for ${url.pathname}.` } });
+      sendEnvelope(res, 405, {
+        error: { code: 'invalid_input', message: `Use POST for ${url.pathname}.` },
+      });
       return true;
     }
     void this.runCommand(url.pathname.slice(HTTP_API_PREFIX.length), req, res);
@@ -67,7 +69,9 @@ export class ControlApi {
     const expires = ticket ? this.tickets.get(ticket) : undefined;
     if (!ticket || expires === undefined || expires < Date.now()) {
       res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end('This dashboard link has expired or was already used. Run `gatekey serve --ui` again.');
+      res.end(
+        'This dashboard link has expired or was already used. Run `gatekey serve --ui` again.',
+      );
       return;
     }
     this.tickets.delete(ticket);
@@ -86,7 +90,11 @@ export class ControlApi {
     return cookie !== undefined && safeEqual(cookie, this.sessionValue);
   }
 
-  private async runCommand(command: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async runCommand(
+    command: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
     let input: unknown;
     try {
       input = await readJsonBody(req);

@@ -26,7 +26,9 @@ export function readRequestBody(
   if (!declaresBody(req)) {
     // A `Content-Length: 0` POST still has a (zero-length) body to frame.
     return Promise.resolve(
-      req.headers['content-length'] === '0' ? { kind: 'buffered', bytes: Buffer.alloc(0) } : NO_BODY,
+      req.headers['content-length'] === '0'
+        ? { kind: 'buffered', bytes: Buffer.alloc(0) }
+        : NO_BODY,
     );
   }
   const contentLength = req.headers['content-length'];

@@ -238,6 +238,8 @@ export class Exchange {
     const headers = headersForClient(response.rawHeaders);
     for (const header of this.cors) headers.push(header);
     this.res.writeHead(status, response.statusMessage, headers);
+    // An event stream may stay quiet for long after its headers; the client must see it open.
+    if (isEventStream(response)) this.res.flushHeaders();
     const rewriter = this.endpointRewriterFor(target, response);
     response.on('data', (chunk: Buffer) =>
       this.relayChunk(response, rewriter ? rewriter.transform(chunk) : chunk),
@@ -267,7 +269,10 @@ export class Exchange {
   ): SseEndpointRewriter | undefined {
     if (this.req.method !== 'GET' || !isEventStream(response)) return undefined;
     if (response.headers['content-encoding'] !== undefined) return undefined;
-    const streamUrl = new URL(upstreamPath(target, this.route.rest, this.route.query), target.origin);
+    const streamUrl = new URL(
+      upstreamPath(target, this.route.rest, this.route.query),
+      target.origin,
+    );
     const clientOrigin = `http://${this.req.headers.host}`;
     return new SseEndpointRewriter((endpoint) => {
       if (!URL.canParse(endpoint, streamUrl.href)) return endpoint;

@@ -75,7 +75,11 @@ export function createProxyHandler(
     const verdict = guardLocalRequest(req, currentPort(), allowedOrigins);
     if (route.kind !== 'gateway') {
       if (!verdict.ok)
-        return sendJson(res, verdict.status, rpcErrorBody(problems.refused(verdict.reason), undefined));
+        return sendJson(
+          res,
+          verdict.status,
+          rpcErrorBody(problems.refused(verdict.reason), undefined),
+        );
       if (route.kind === 'auth-metadata') return sendJson(res, 404, AUTH_METADATA_ABSENT);
       return sendJson(res, 404, rpcErrorBody(problems.noGatewayInPath(currentPort()), undefined));
     }

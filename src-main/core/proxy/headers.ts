@@ -25,8 +25,7 @@ function connectionOptions(rawHeaders: readonly string[]): Set<string> | undefin
   for (let i = 0; i < rawHeaders.length; i += 2) {
     if (rawHeaders[i]!.toLowerCase() !== 'connection') continue;
     options ??= new Set();
-    for (const option of rawHeaders[i + 1]!.split(','))
-      options.add(option.trim().toLowerCase());
+    for (const option of rawHeaders[i + 1]!.split(',')) options.add(option.trim().toLowerCase());
   }
   return options;
 }

@@ -44,7 +44,9 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const handler = createProxyHandler({ ...options, publicOrigin: () => url });
   const server = createServer((req, res) => {
     if (isProxyPath(req.url ?? '/')) return handler(req, res);
-    res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found: the Gatekey proxy serves /mcp/<gateway>.\n');
+    res
+      .writeHead(404, { 'Content-Type': 'text/plain' })
+      .end('Not found: the Gatekey proxy serves /mcp/<gateway>.\n');
   });
   const port = await listenOnLoopback(server, options.port).catch((error: unknown) => {
     handler.close();

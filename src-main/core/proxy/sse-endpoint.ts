@@ -121,7 +121,10 @@ export class SseEndpointRewriter {
   private rewriteEvent(event: Buffer): Buffer {
     const lines = event.toString('utf8').split(/\r?\n/).slice(0, -2);
     const isData = (line: string): boolean => splitField(line).name === 'data';
-    const url = lines.filter(isData).map((line) => splitField(line).value).join('\n');
+    const url = lines
+      .filter(isData)
+      .map((line) => splitField(line).value)
+      .join('\n');
     const firstData = lines.findIndex(isData);
     const rewritten = lines.flatMap((line, index) => {
       if (index === firstData) return [`data: ${this.rewriteUrl(url)}`];

@@ -112,7 +112,9 @@ export async function runStdioBridge({
     try {
       message = deserializeMessage(line);
     } catch {
-      write(errorAnswer(null, ErrorCode.ParseError, `Not a JSON-RPC message: ${line.slice(0, 80)}`));
+      write(
+        errorAnswer(null, ErrorCode.ParseError, `Not a JSON-RPC message: ${line.slice(0, 80)}`),
+      );
       continue;
     }
     void forward(message);

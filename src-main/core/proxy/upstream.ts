@@ -111,7 +111,11 @@ export function upstreamPath(target: UpstreamTarget, rest: string, query: string
  * The proxy path for an upstream URL (the inverse of upstreamPath), or undefined when the URL is
  * on another origin: the token is never sent anywhere but the gateway's own origin.
  */
-export function proxyPathFor(target: UpstreamTarget, gatewayName: string, upstreamUrl: URL): string | undefined {
+export function proxyPathFor(
+  target: UpstreamTarget,
+  gatewayName: string,
+  upstreamUrl: URL,
+): string | undefined {
   if (upstreamUrl.origin !== target.origin) return undefined;
   const pathAndQuery = upstreamUrl.pathname + upstreamUrl.search;
   const rest = pathAndQuery === target.path ? '' : pathAndQuery;
