@@ -5,29 +5,42 @@ import type { Server } from 'node:http';
 
 export const BENCH_TOKEN = 'bench-token-not-a-secret';
 
-type ChildMessage = { port: number } | { rss: number };
+export interface ProcessUsage {
+  rssBytes: number;
+  /** User and system CPU time since the process started. */
+  cpuMicros: number;
+}
 
-/** In a child: tells the parent the port, and answers RSS questions. */
+type ChildMessage = { port: number } | { usage: ProcessUsage };
+
+function currentUsage(): ProcessUsage {
+  const cpu = process.cpuUsage();
+  return { rssBytes: process.memoryUsage().rss, cpuMicros: cpu.user + cpu.system };
+}
+
+/** In a child: tells the parent the port, and answers each message with its usage. */
 export function reportListening(server: Server): void {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   process.send?.({ port } satisfies ChildMessage);
-  process.on('message', () =>
-    process.send?.({ rss: process.memoryUsage().rss } satisfies ChildMessage),
-  );
+  process.on('message', () => process.send?.({ usage: currentUsage() } satisfies ChildMessage));
   process.on('disconnect', () => process.exit(0));
 }
 
 export interface BenchChild {
   port: number;
-  rssBytes(): Promise<number>;
+  usage(): Promise<ProcessUsage>;
   stop(): void;
 }
 
 function nextMessage(child: ChildProcess): Promise<ChildMessage> {
   return new Promise((resolve, reject) => {
-    child.once('message', (message) => resolve(message as ChildMessage));
-    child.once('exit', (code) => reject(new Error(`benchmark child exited with ${code}`)));
+    const onExit = (code: number | null) => reject(new Error(`benchmark child exited with ${code}`));
+    child.once('exit', onExit);
+    child.once('message', (message) => {
+      child.off('exit', onExit);
+      resolve(message as ChildMessage);
+    });
   });
 }
 
@@ -38,11 +51,12 @@ export async function startChild(file: string, args: string[] = []): Promise<Ben
   if (!('port' in listening)) throw new Error(`${file} did not report its port`);
   return {
     port: listening.port,
-    async rssBytes() {
+    async usage() {
       const answer = nextMessage(child);
-      child.send('rss');
+      child.send('usage');
       const message = await answer;
-      return 'rss' in message ? message.rss : Number.NaN;
+      if (!('usage' in message)) throw new Error(`${file} did not report its usage`);
+      return message.usage;
     },
     stop: () => void child.kill(),
   };

@@ -27,7 +27,17 @@ const BIG_BYTES = 10 * 1024 * 1024;
 const BIG_RUNS_PER_ROUND = 2;
 
 type Setup = 'direct' | 'gatekey' | 'naive';
-type Endpoints = Record<Setup, Endpoint>;
+
+/** Where a setup's client sends its requests, and the process that answers them there. */
+interface Target {
+  endpoint: Endpoint;
+  server: BenchChild;
+}
+
+/** A load result and the CPU time the answering process spent on it. */
+interface MeasuredLoad extends LoadResult {
+  serverCpuMicros: number;
+}
 
 /** Runs `measure` on each setup in turn, ROUNDS times, and gathers the results per setup. */
 async function inRounds<T>(
@@ -41,35 +51,47 @@ async function inRounds<T>(
 }
 
 interface Results {
-  single: Record<Setup, LoadResult>;
-  many: Record<Setup, LoadResult>;
+  single: Record<Setup, MeasuredLoad>;
+  many: Record<Setup, MeasuredLoad>;
   firstEventUs: Record<Setup, number[]>;
   bigMs: Record<Setup, number[]>;
   rssAtStart: number;
   rssAtEnd: number;
 }
 
-async function measureAll(endpoints: Endpoints): Promise<Omit<Results, 'rssAtStart' | 'rssAtEnd'>> {
+async function measuredLoad(target: Target, connections: number): Promise<MeasuredLoad> {
+  const before = await target.server.usage();
+  const result = await toolCallLoad(target.endpoint, connections, LOAD_MS_PER_ROUND);
+  const after = await target.server.usage();
+  return { ...result, serverCpuMicros: after.cpuMicros - before.cpuMicros };
+}
+
+function mergeMeasured(rounds: MeasuredLoad[]): MeasuredLoad {
+  const serverCpuMicros = rounds.reduce((sum, round) => sum + round.serverCpuMicros, 0);
+  return { ...mergeLoads(rounds), serverCpuMicros };
+}
+
+async function measureAll(
+  targets: Record<Setup, Target>,
+): Promise<Omit<Results, 'rssAtStart' | 'rssAtEnd'>> {
   const all: Setup[] = ['direct', 'gatekey', 'naive'];
   const streaming: Setup[] = ['direct', 'gatekey'];
-  for (const setup of all) await toolCallLoad(endpoints[setup], 8, WARM_UP_MS);
+  for (const setup of all) await toolCallLoad(targets[setup].endpoint, 8, WARM_UP_MS);
   const load = async (connections: number) => {
-    const rounds = await inRounds(all, (setup) =>
-      toolCallLoad(endpoints[setup], connections, LOAD_MS_PER_ROUND),
-    );
+    const rounds = await inRounds(all, (setup) => measuredLoad(targets[setup], connections));
     return {
-      direct: mergeLoads(rounds.direct),
-      gatekey: mergeLoads(rounds.gatekey),
-      naive: mergeLoads(rounds.naive),
+      direct: mergeMeasured(rounds.direct),
+      gatekey: mergeMeasured(rounds.gatekey),
+      naive: mergeMeasured(rounds.naive),
     };
   };
   const single = await load(1);
   const many = await load(32);
   const firstEvent = await inRounds(streaming, (setup) =>
-    sseFirstEvent(endpoints[setup], SSE_SAMPLES_PER_ROUND),
+    sseFirstEvent(targets[setup].endpoint, SSE_SAMPLES_PER_ROUND),
   );
   const big = await inRounds(streaming, (setup) =>
-    bigResult(endpoints[setup], BIG_BYTES, BIG_RUNS_PER_ROUND),
+    bigResult(targets[setup].endpoint, BIG_BYTES, BIG_RUNS_PER_ROUND),
   );
   const flat = (rounds: Record<Setup, number[][]>) => ({
     direct: rounds.direct.flat(),
@@ -84,12 +106,14 @@ const count = (value: number): string => Math.round(value).toLocaleString('en').
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const verdict = (ok: boolean): string => (ok ? 'met' : 'MISSED');
 
-function loadTable(title: string, results: Record<Setup, LoadResult>): void {
-  console.log(`\n${title.padEnd(36)}p50 ms   p99 ms    req/s`);
-  for (const [setup, result] of Object.entries(results))
+function loadTable(title: string, results: Record<Setup, MeasuredLoad>): void {
+  console.log(`\n${title.padEnd(36)}p50 ms   p99 ms    req/s  server CPU µs/req`);
+  for (const [setup, result] of Object.entries(results)) {
+    const cpuPerRequest = result.serverCpuMicros / result.latenciesUs.length;
     console.log(
-      `  ${setup.padEnd(32)}${ms(percentile(result.latenciesUs, 0.5))} ${ms(percentile(result.latenciesUs, 0.99))} ${count(requestsPerSecond(result))}`,
+      `  ${setup.padEnd(32)}${ms(percentile(result.latenciesUs, 0.5))} ${ms(percentile(result.latenciesUs, 0.99))} ${count(requestsPerSecond(result))} ${count(cpuPerRequest)}`,
     );
+  }
 }
 
 function addedByGatekey(results: Record<Setup, number[]>, fraction: number): number {
@@ -102,6 +126,7 @@ function report(results: Results): void {
     `Gatekey proxy benchmark: node ${process.version}, ${os.cpus().length} CPUs, load average ${load1?.toFixed(1)} at the end`,
   );
   console.log('client: this process; upstream, gatekey, naive proxy: one child process each');
+  console.log('server CPU: of the process answering the client (the upstream when direct)');
 
   loadTable('tools/call, 1 connection', results.single);
   const singleLatencies = {
@@ -151,26 +176,29 @@ function report(results: Results): void {
 async function main(): Promise<void> {
   const here = import.meta.dirname;
   const children: BenchChild[] = [];
+  const start = async (file: string, args: string[] = []) => {
+    const child = await startChild(path.join(here, file), args);
+    children.push(child);
+    return child;
+  };
   try {
-    const upstream = await startChild(path.join(here, 'bench-upstream.ts'));
-    children.push(upstream);
-    const gatekey = await startChild(path.join(here, 'bench-proxy.ts'), [
-      'gatekey',
-      String(upstream.port),
-    ]);
-    children.push(gatekey);
-    const naive = await startChild(path.join(here, 'bench-proxy.ts'), [
-      'naive',
-      String(upstream.port),
-    ]);
-    children.push(naive);
-    const rssAtStart = await gatekey.rssBytes();
-    const measured = await measureAll({
-      direct: { port: upstream.port, path: '/mcp', authorization: `Bearer ${BENCH_TOKEN}` },
-      gatekey: { port: gatekey.port, path: '/mcp/bench' },
-      naive: { port: naive.port, path: '/mcp/bench' },
+    const upstream = await start('bench-upstream.ts');
+    const gatekey = await start('bench-proxy.ts', ['gatekey', String(upstream.port)]);
+    const naive = await start('bench-proxy.ts', ['naive', String(upstream.port)]);
+    const rssAtStart = (await gatekey.usage()).rssBytes;
+    const proxied = (server: BenchChild): Target => ({
+      endpoint: { port: server.port, path: '/mcp/bench' },
+      server,
     });
-    report({ ...measured, rssAtStart, rssAtEnd: await gatekey.rssBytes() });
+    const measured = await measureAll({
+      direct: {
+        endpoint: { port: upstream.port, path: '/mcp', authorization: `Bearer ${BENCH_TOKEN}` },
+        server: upstream,
+      },
+      gatekey: proxied(gatekey),
+      naive: proxied(naive),
+    });
+    report({ ...measured, rssAtStart, rssAtEnd: (await gatekey.usage()).rssBytes });
   } finally {
     for (const child of children) child.stop();
   }

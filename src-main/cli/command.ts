@@ -28,8 +28,8 @@ export const GLOBAL_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies OptionSpec;
 
-export function requireName(context: CommandContext, usage: string): string {
-  const name = context.positionals[0];
+export function requireName(positionals: string[], usage: string): string {
+  const name = positionals[0];
   if (!name) throw usageError('Missing the gateway name.', usage);
   return name;
 }

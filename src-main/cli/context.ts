@@ -23,7 +23,7 @@ export interface Session {
  * Talks to the running instance when there is one (it owns the tokens), else runs the core in
  * this process: so two processes never refresh the same refresh token.
  */
-export async function openSession(globals: GlobalOptions): Promise<Session> {
+async function openSession(globals: GlobalOptions): Promise<Session> {
   const home = resolveHome(globals.home);
   const remote = await connectToInstance(home);
   if (remote) return { api: remote, home, mode: 'instance', close: async () => undefined };
@@ -35,6 +35,19 @@ export async function openSession(globals: GlobalOptions): Promise<Session> {
     mode: 'in-process',
     close: () => core.tokens.stop(),
   };
+}
+
+/** Runs `work` with a session and always closes it. */
+export async function withSession<T>(
+  globals: GlobalOptions,
+  work: (session: Session) => Promise<T>,
+): Promise<T> {
+  const session = await openSession(globals);
+  try {
+    return await work(session);
+  } finally {
+    await session.close();
+  }
 }
 
 export function openCore(home: string, globals: GlobalOptions): Core {

@@ -44,7 +44,7 @@ function ListPane({ views, selected }: { views: readonly GatewayView[]; selected
       <h1 className="pane-title">
         Gateways <span className="pane-count">{views.length}</span>
       </h1>
-      <GatewayList views={views} selected={selected} />
+      {views.length > 0 ? <GatewayList views={views} selected={selected} /> : <p className="faint">No gateways yet.</p>}
     </div>
   );
 }

@@ -16,12 +16,15 @@ interface FieldProps {
   children: (control: ControlProps) => ReactNode;
 }
 
-/** A labelled control with its hint and its error wired for assistive technology. */
+/**
+ * A labelled control with its hint and its error wired for assistive technology. The error takes
+ * the hint's place, so that showing it (on blur) barely moves what is below.
+ */
 export function Field({ label, hint, error, aside, children }: FieldProps) {
   const id = useId();
   const hintId = `${id}-hint`;
   const errorId = `${id}-error`;
-  const describedBy = [error && errorId, hint && hintId].filter(Boolean).join(' ');
+  const describedBy = error ? errorId : hint ? hintId : undefined;
   return (
     <div className="field" data-invalid={error ? true : undefined}>
       <div className="field-label-row">
@@ -32,19 +35,20 @@ export function Field({ label, hint, error, aside, children }: FieldProps) {
       </div>
       {children({
         id,
-        'aria-describedby': describedBy || undefined,
+        'aria-describedby': describedBy,
         'aria-invalid': error ? true : undefined,
       })}
-      {error && (
+      {error ? (
         <p className="field-error" id={errorId}>
           <Icon name="error" size={13} />
           {error}
         </p>
-      )}
-      {hint && (
-        <p className="field-hint" id={hintId}>
-          {hint}
-        </p>
+      ) : (
+        hint && (
+          <p className="field-hint" id={hintId}>
+            {hint}
+          </p>
+        )
       )}
     </div>
   );

@@ -163,6 +163,31 @@ describe('the control API', () => {
     expect(list.map((view) => view.gateway.name)).toEqual(['open']);
   });
 
+  it('changes only the fields an edit names', async () => {
+    const home = await temporaryHome();
+    await start(home);
+    const client = (await connectToInstance(home))!;
+    await client.call('gateways.add', {
+      gateway: {
+        name: 'kept',
+        url: 'http://127.0.0.1:9/mcp',
+        auth: 'client_credentials',
+        header: 'X-Authorization: Bearer {token}',
+        tokenToSend: 'id_token',
+      },
+    });
+    const updated = await client.call('gateways.update', {
+      name: 'kept',
+      patch: { url: 'http://127.0.0.1:10/mcp' },
+    });
+    expect(updated.gateway).toMatchObject({
+      url: 'http://127.0.0.1:10/mcp',
+      auth: 'client_credentials',
+      header: 'X-Authorization: Bearer {token}',
+      tokenToSend: 'id_token',
+    });
+  });
+
   it('reports a bad field by name', async () => {
     const home = await temporaryHome();
     await start(home);

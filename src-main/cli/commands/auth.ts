@@ -2,7 +2,7 @@ import type { SignInProgress } from '../../core/oauth/types.js';
 import { describeRelative } from '../../core/time.js';
 import type { Command } from '../command.js';
 import { requireName } from '../command.js';
-import { openSession } from '../context.js';
+import { withSession } from '../context.js';
 import { info, print, printJson } from '../output.js';
 
 export const login: Command = {
@@ -10,28 +10,25 @@ export const login: Command = {
   summary: 'sign in now (browser PKCE or client credentials)',
   usage: 'gatekey login <name>',
   help: 'Opens $BROWSER or the system browser and prints the sign-in URL too, in case it does not open.',
-  async run(context) {
-    const name = requireName(context, this.usage);
-    const session = await openSession(context.globals);
-    const unsubscribe = session.api.subscribe((event) => {
-      if (event.type === 'progress' && event.gateway === name) reportProgress(event.progress);
+  async run({ positionals, globals }) {
+    const name = requireName(positionals, this.usage);
+    const status = await withSession(globals, async ({ api }) => {
+      const unsubscribe = api.subscribe((event) => {
+        if (event.type === 'progress' && event.gateway === name) reportProgress(event.progress);
+      });
+      const cancel = () => void api.call('auth.cancelSignIn', { name });
+      process.once('SIGINT', cancel);
+      try {
+        return await api.call('auth.signIn', { name });
+      } finally {
+        process.off('SIGINT', cancel);
+        unsubscribe();
+      }
     });
-    const cancel = () => void session.api.call('auth.cancelSignIn', { name });
-    process.once('SIGINT', cancel);
-    try {
-      const status = await session.api.call('auth.signIn', { name });
-      if (context.globals.json) return printJson(status);
-      const expiry = status.expiresAt
-        ? `, token expires ${describeRelative(status.expiresAt)}`
-        : '';
-      print(
-        `Signed in to ${name}${expiry}. Scopes: ${status.grantedScopes.join(' ') || '(none reported)'}`,
-      );
-    } finally {
-      process.off('SIGINT', cancel);
-      unsubscribe();
-      await session.close();
-    }
+    if (globals.json) return printJson(status);
+    const expiry = status.expiresAt ? `, token expires ${describeRelative(status.expiresAt)}` : '';
+    const scopes = status.grantedScopes.join(' ') || '(none reported)';
+    print(`Signed in to ${name}${expiry}. Scopes: ${scopes}`);
   },
 };
 
@@ -47,15 +44,10 @@ export const logout: Command = {
   name: 'logout',
   summary: 'forget the tokens of a gateway (keeps the gateway)',
   usage: 'gatekey logout <name>',
-  async run(context) {
-    const name = requireName(context, this.usage);
-    const session = await openSession(context.globals);
-    try {
-      await session.api.call('auth.signOut', { name });
-      print(`Signed out of ${name}.`);
-    } finally {
-      await session.close();
-    }
+  async run({ positionals, globals }) {
+    const name = requireName(positionals, this.usage);
+    await withSession(globals, ({ api }) => api.call('auth.signOut', { name }));
+    print(`Signed out of ${name}.`);
   },
 };
 
@@ -64,18 +56,11 @@ export const token: Command = {
   summary: 'print a fresh token, for scripts and curl',
   usage: 'gatekey token <name> [--id-token] [--json]',
   options: { 'id-token': { type: 'boolean' } },
-  async run(context) {
-    const name = requireName(context, this.usage);
-    const session = await openSession(context.globals);
-    try {
-      const result = await session.api.call('tokens.get', {
-        name,
-        kind: context.values['id-token'] ? 'id_token' : undefined,
-      });
-      if (context.globals.json) return printJson(result);
-      print(result.token);
-    } finally {
-      await session.close();
-    }
+  async run({ positionals, values, globals }) {
+    const name = requireName(positionals, this.usage);
+    const kind = values['id-token'] ? ('id_token' as const) : undefined;
+    const result = await withSession(globals, ({ api }) => api.call('tokens.get', { name, kind }));
+    if (globals.json) return printJson(result);
+    print(result.token);
   },
 };

@@ -1,7 +1,7 @@
 import { parseClientId } from '../../core/clients/index.js';
 import type { Command } from '../command.js';
 import { requireName } from '../command.js';
-import { openSession } from '../context.js';
+import { withSession } from '../context.js';
 import { print, printJson, usageError } from '../output.js';
 
 export const config: Command = {
@@ -15,12 +15,11 @@ export const config: Command = {
     workspace: { type: 'boolean' },
   },
   async run(context) {
-    const name = requireName(context, this.usage);
+    const name = requireName(context.positionals, this.usage);
     const clientValue = context.values.client as string | undefined;
     if (!clientValue) throw usageError('Missing --client.', this.usage);
     const client = parseClientId(clientValue);
-    const session = await openSession(context.globals);
-    try {
+    return withSession(context.globals, async (session) => {
       if (context.values.write) {
         const scope = context.values.workspace ? 'workspace' : 'user';
         const result = await session.api.call('clients.write', { name, client, scope });
@@ -42,8 +41,6 @@ export const config: Command = {
         `Write it: gatekey config ${name} --client ${client} --write`,
       ].filter(Boolean);
       process.stderr.write(`\n${extras.join('\n')}\n`);
-    } finally {
-      await session.close();
-    }
+    });
   },
 };

@@ -1,6 +1,6 @@
 import { formatInspection } from '../../core/jwt/index.js';
 import type { Command } from '../command.js';
-import { openSession } from '../context.js';
+import { withSession } from '../context.js';
 import { print, printJson, usageError } from '../output.js';
 
 export const inspect: Command = {
@@ -19,24 +19,21 @@ export const inspect: Command = {
     if (!name && pasted === undefined)
       throw usageError('Name a gateway or pass --token.', this.usage);
     const kind = context.values['id-token'] ? 'id_token' : 'access_token';
-    const session = await openSession(context.globals);
-    try {
-      const raw = pasted === '-' ? await readStdin() : pasted;
+    const raw = pasted === '-' ? await readStdin() : pasted;
+    return withSession(context.globals, async ({ api }) => {
       const report =
         raw !== undefined
-          ? await session.api.call('tokens.inspectRaw', { token: raw, kind })
-          : await session.api.call('tokens.inspect', { name: name as string, kind });
+          ? await api.call('tokens.inspectRaw', { token: raw, kind, name })
+          : await api.call('tokens.inspect', { name: name as string, kind });
       if (context.globals.json) return printJson(report);
       const shown =
         context.values['show-token'] &&
-        (raw ?? (await session.api.call('tokens.get', { name: name as string, kind })).token);
+        (raw ?? (await api.call('tokens.get', { name: name as string, kind })).token);
       print(
         formatInspection(report, { color: process.stdout.isTTY, showToken: shown || undefined }),
       );
       return report.diagnostics.some((diagnostic) => diagnostic.severity === 'error') ? 2 : 0;
-    } finally {
-      await session.close();
-    }
+    });
   },
 };
 

@@ -1,6 +1,6 @@
 import type { RequestLogEntry } from '../../core/proxy/index.js';
 import type { Command } from '../command.js';
-import { openSession } from '../context.js';
+import { withSession } from '../context.js';
 import { print, printJson, table, usageError } from '../output.js';
 
 export const log: Command = {
@@ -15,8 +15,7 @@ export const log: Command = {
   async run(context) {
     const gateway = context.values.gateway as string | undefined;
     const status = context.values.errors ? ('error' as const) : undefined;
-    const session = await openSession(context.globals);
-    try {
+    return withSession(context.globals, async (session) => {
       if (context.values.follow && session.mode !== 'instance') {
         throw usageError(
           '--follow needs a running Gatekey (tray app or gatekey serve).',
@@ -41,9 +40,7 @@ export const log: Command = {
           resolve();
         });
       });
-    } finally {
-      await session.close();
-    }
+    });
   },
 };
 

@@ -40,7 +40,7 @@ export const stdio: Command = {
   usage: 'gatekey stdio <name>',
   help: 'Speaks newline-delimited JSON-RPC on stdin/stdout; goes through the running Gatekey, or starts one for itself.',
   async run(context) {
-    const name = requireName(context, this.usage);
+    const name = requireName(context.positionals, this.usage);
     const home = resolveHome(context.globals.home);
     const running = await connectToInstance(home);
     const own = running ? undefined : await launch(context.globals, { port: 0 });

@@ -75,7 +75,9 @@ function idpUnreachable(url: string, error: unknown): GatekeyError {
 export function fetchForOpenidClient(http: HttpContext): CustomFetch {
   return async (url, init) => {
     try {
-      return await http.fetch(url, { ...init, signal: anySignal(http.signal, init.signal) });
+      // openid-client's FetchBody is a BodyInit under Node's types but not the DOM's.
+      const request = { ...init, signal: anySignal(http.signal, init.signal) } as RequestInit;
+      return await http.fetch(url, request);
     } catch (error) {
       throwIfCancelled(http);
       throw idpUnreachable(url, error);

@@ -497,6 +497,7 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
       const tokens = await this.#session(entry, gateway).signInWithBrowser({
         openBrowser: options.openBrowser,
         signal: options.signal,
+        additionalScopes: entry.stepUpScopes,
         onProgress: (progress: SignInProgress) => this.emit('progress', entry.name, progress),
       });
       await this.#commit(entry, gateway, tokens, ANY_TOKENS);

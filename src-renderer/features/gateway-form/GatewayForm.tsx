@@ -125,7 +125,8 @@ function SignInSection({ form }: { form: GatewayFormState }) {
             type="url"
             mono
             aside="optional"
-            placeholder="found from the gateway’s 401"
+            placeholder="https://idp.example.com"
+            hint="Empty: found from the gateway’s 401 challenge."
             {...form.bind('issuer')}
           />
           <div className="field-pair">
@@ -133,7 +134,11 @@ function SignInSection({ form }: { form: GatewayFormState }) {
               label="Client ID"
               mono
               aside={auth === 'pkce' ? 'optional' : undefined}
-              hint={auth === 'pkce' ? 'Empty: Gatekey registers itself (dynamic registration).' : undefined}
+              hint={
+                auth === 'pkce'
+                  ? 'Empty: Gatekey registers itself (dynamic registration).'
+                  : 'The app client registered at the IdP for Gatekey.'
+              }
               {...form.bind('clientId')}
             />
             <ClientSecretField form={form} />

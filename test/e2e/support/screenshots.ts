@@ -18,7 +18,13 @@ export async function captureScreen(page: Page, screen: string, viewport: Viewpo
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   for (const colorScheme of COLOR_SCHEMES) {
     await page.emulateMedia({ colorScheme, reducedMotion: 'reduce' });
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${screen}-${viewport}-${colorScheme}.png`), fullPage: true });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({
+      path: path.join(SCREENSHOT_DIR, `${screen}-${viewport}-${colorScheme}.png`),
+      fullPage: true,
+      animations: 'disabled',
+      caret: 'hide',
+    });
   }
   await page.emulateMedia({ colorScheme: 'light' });
 }

@@ -29,8 +29,17 @@ async function builtAt(): Promise<number | undefined> {
 export async function ensureUiBuilt(): Promise<string> {
   const built = await builtAt();
   const sourcesChanged = Math.max(...(await Promise.all(SOURCES.map((source) => newestMtime(path.join(repoRoot, source))))));
-  if (built === undefined || built < sourcesChanged) {
-    await build({ configFile: path.join(repoRoot, 'vite.config.ts'), logLevel: 'warn' });
-  }
+  if (built === undefined || built < sourcesChanged) await productionBuild();
   return UI_DIR;
+}
+
+/** Vitest sets NODE_ENV=test, which would make vite bundle React's development build. */
+async function productionBuild(): Promise<void> {
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: path.join(repoRoot, 'vite.config.ts'), logLevel: 'warn' });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
 }
