@@ -56,7 +56,7 @@ export function openCore(home: string, globals: GlobalOptions): Core {
     version,
     port: () => core.store.settings().port,
     insecureFileStore: globals.insecureFileStore,
-    onWarning: (message) => process.stderr.write(`gatekey: warning: ${message}\n`),
+    onWarning: (message) => process.stderr.write(`gatekey: ${message}\n`),
     gatekeyCommand,
   });
   return core;

@@ -49,20 +49,24 @@ function ListPane({ views, selected }: { views: readonly GatewayView[]; selected
   );
 }
 
+/** The detail keeps its place in the tree in both layouts, so resizing never resets a form. */
 function Layout({ wide, list, detail }: { wide: boolean; list: ReactNode; detail: ReactNode }) {
-  if (!wide) return detail ?? list;
   return (
-    <div className="split">
-      <aside className="split-list" aria-label="Gateway list">
-        {list}
-      </aside>
-      <div className="split-detail">
-        {detail ?? (
-          <EmptyState icon="plug" title="Select a gateway">
-            Its state, token and IDE setup show here.
-          </EmptyState>
-        )}
-      </div>
+    <div className={wide ? 'split' : 'stack'}>
+      {(wide || !detail) && (
+        <aside className="split-list" aria-label="Gateway list">
+          {list}
+        </aside>
+      )}
+      {(wide || detail) && (
+        <div className="split-detail">
+          {detail ?? (
+            <EmptyState icon="plug" title="Select a gateway">
+              Its state, token and IDE setup show here.
+            </EmptyState>
+          )}
+        </div>
+      )}
     </div>
   );
 }

@@ -69,11 +69,15 @@ describe.skipIf(!hasChromium)('the Gatekey window', () => {
     expect(await fieldError(page, 'Name')).toMatch(/slug of lowercase letters/);
     expect(await fieldError(page, 'Issuer')).toMatch(/absolute http\(s\) URL/);
     expect(await fieldError(page, 'Client ID')).toMatch(/client credentials need the client ID/);
-    expect(await fieldError(page, 'Client secret')).toMatch(/client credentials need the client secret/);
+    expect(await fieldError(page, 'Client secret')).toMatch(
+      /client credentials need the client secret/,
+    );
     expect(await fieldError(page, 'Resource')).toMatch(/absolute http\(s\) URL/);
     expect(await fieldError(page, 'Header template')).toMatch(/\{token\}/);
     expect(await fieldError(page, 'Extra headers')).toMatch(/line 1: expected "Name: value"/);
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-invalid'))).toBe('true');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-invalid'))).toBe(
+      'true',
+    );
     await captureBoth('form-errors');
 
     await page.getByRole('radio', { name: 'Browser (PKCE)' }).check();
@@ -179,7 +183,9 @@ describe.skipIf(!hasChromium)('the Gatekey window', () => {
   it('offers IDE snippets and install links', async () => {
     await goToHash(page, `#/gateways/${GATEWAY}/connect`);
     await page.getByRole('heading', { name: 'VS Code' }).waitFor();
-    expect(await page.getByRole('link', { name: 'Install in VS Code' }).getAttribute('href')).toMatch(/^vscode:/);
+    expect(
+      await page.getByRole('link', { name: 'Install in VS Code' }).getAttribute('href'),
+    ).toMatch(/^vscode:/);
     expect(await page.locator('.client-card').first().innerText()).toContain(`/mcp/${GATEWAY}`);
     await captureBoth('connect');
   });

@@ -89,6 +89,13 @@ describe.each(PROFILES)('gatekey add + login + token against a %s-like IdP', (pr
     const claims = decodeJwt(accessToken);
     expect(claims.iss).toBe(idp.issuer);
 
+    const inspect = await runGatekey(['inspect', 'work', '--json'], { home });
+    expect(inspect.code, inspect.stderr).toBe(0);
+    const report = JSON.parse(inspect.stdout);
+    expect(report.format).toBe('jwt');
+    expect(report.signature.status).toBe('valid');
+    expect(inspect.stdout).not.toContain(accessToken);
+
     const list = await runGatekey(['list', '--json'], { home });
     const [view] = JSON.parse(list.stdout);
     expect(view.status.state).toBe('signed-in');
@@ -127,6 +134,40 @@ describe.each(PROFILES)('gatekey add + login + token against a %s-like IdP', (pr
     expect(issued.length).toBe(2);
     const secrets = [...issued, idp.clients.confidentialBasic.clientSecret!];
     expect(await filesContaining(home, secrets)).toEqual([]);
+  });
+});
+
+describe('gatekey inspect on an opaque token', () => {
+  it('says it is opaque and asks the authorization server about it (RFC 7662)', async () => {
+    const idp = await startIdp({ profile: 'auth0' });
+    try {
+      const home = await temporaryHome();
+      const client = idp.clients.confidentialBasic;
+      const flags = [
+        '--auth',
+        'client_credentials',
+        '--issuer',
+        idp.issuer,
+        '--no-resource',
+        '--client-id',
+        client.clientId,
+      ];
+      const add = await runGatekey(
+        ['add', 'opaque', '--url', `${idp.issuer}mcp`, ...flags, '--client-secret-stdin'],
+        { home, stdin: client.clientSecret },
+      );
+      expect(add.code, add.stderr).toBe(0);
+      const inspect = await runGatekey(['inspect', 'opaque', '--json'], { home });
+      expect(inspect.code, inspect.stderr).toBe(0);
+      const report = JSON.parse(inspect.stdout);
+      expect(report.format).toBe('opaque');
+      expect(report.introspection.active).toBe(true);
+      expect(report.diagnostics.map((diagnostic: { id: string }) => diagnostic.id)).toContain(
+        'opaque_token',
+      );
+    } finally {
+      await idp.close();
+    }
   });
 });
 

@@ -136,7 +136,10 @@ describe('forwarding', () => {
     }
     stream!.end();
     expect(await reader.read()).toMatchObject({ done: true });
-    expect(received).toEqual(['event: message\ndata: {"n":1}\n\n', 'event: message\ndata: {"n":2}\n\n']);
+    expect(received).toEqual([
+      'event: message\ndata: {"n":1}\n\n',
+      'event: message\ndata: {"n":2}\n\n',
+    ]);
   });
 
   it('streams a body too large to keep for a retry, intact', async () => {

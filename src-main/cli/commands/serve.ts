@@ -67,7 +67,7 @@ function launch(
     port: options.port,
     uiDir: options.uiDir,
     insecureFileStore: globals.insecureFileStore,
-    onWarning: (message) => info(`gatekey: warning: ${message}`),
+    onWarning: (message) => info(`gatekey: ${message}`),
     gatekeyCommand,
   });
 }

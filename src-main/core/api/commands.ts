@@ -135,6 +135,9 @@ export function createApi(deps: ApiDependencies): Api {
       clientId: gateway.clientId ?? secrets?.registration?.clientId,
       requestedScopes: discovery?.scopes ?? gateway.scopes,
       stepUpScopes: deps.tokens.status(gateway.name).stepUpScopes,
+      introspect: discovery?.authorizationServer.introspectionEndpoint
+        ? (token) => deps.tokens.introspect(gateway.name, token)
+        : undefined,
     };
   }
 

@@ -1,4 +1,4 @@
-import { clientCredentialsGrant, refreshTokenGrant } from 'openid-client';
+import { clientCredentialsGrant, refreshTokenGrant, tokenIntrospection } from 'openid-client';
 import { GatekeyError, isGatekeyError } from '../errors.js';
 import type { Gateway } from '../gateways/schema.js';
 import type { SecretStore, TokenSet } from '../secrets/types.js';
@@ -96,6 +96,25 @@ class GatewayOAuthSession implements OAuthSession {
       await dropRegistration(context);
       throw registrationForgotten(context);
     }
+  }
+
+  async introspect(token: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
+    const context = await this.context(signal);
+    if (!context.discovery.metadata.introspection_endpoint) {
+      throw new GatekeyError(
+        'idp_error',
+        `${context.discovery.metadata.issuer} publishes no introspection endpoint (RFC 7662).`,
+        'Opaque tokens can only be checked by the gateway itself.',
+      );
+    }
+    const client =
+      this.gateway.auth === 'client_credentials'
+        ? await clientForClientCredentials(context)
+        : await clientForRefresh(context);
+    const response = await callIdp(idpContext(context), signal, () =>
+      tokenIntrospection(openidConfiguration(context, client), token),
+    );
+    return { ...response };
   }
 
   private async context(signal?: AbortSignal): Promise<ClientContext> {

@@ -83,4 +83,6 @@ export interface OAuthSession {
   clientCredentials(signal?: AbortSignal): Promise<TokenSet>;
   /** Returns the new set; keeps `refreshToken` when the server did not rotate it. */
   refresh(refreshToken: string, signal?: AbortSignal): Promise<TokenSet>;
+  /** RFC 7662 introspection with the gateway's own client; `idp_error` when there is no endpoint. */
+  introspect(token: string, signal?: AbortSignal): Promise<Record<string, unknown>>;
 }

@@ -274,6 +274,12 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
     return entry.tokens && { ...entry.tokens };
   }
 
+  /** Asks the gateway's authorization server about a token (RFC 7662), with the gateway's client. */
+  async introspect(name: string, token: string): Promise<Record<string, unknown>> {
+    const { gateway, entry } = await this.#ready(name);
+    return this.#session(entry, gateway).introspect(token);
+  }
+
   /** After sleep or a network change: refreshes what is due or failing, staggered. */
   async revalidate(): Promise<void> {
     const due = [...this.#entries.values()].flatMap((entry) => {

@@ -1,7 +1,8 @@
 import type { Locator, Page } from 'playwright-core';
 
 /** A form control by its exact label. */
-export const field = (page: Page, label: string): Locator => page.getByLabel(label, { exact: true });
+export const field = (page: Page, label: string): Locator =>
+  page.getByLabel(label, { exact: true });
 
 /** The error a field shows (its aria-describedby target that is an error), or undefined. */
 export async function fieldError(page: Page, label: string): Promise<string | undefined> {

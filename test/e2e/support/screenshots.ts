@@ -2,7 +2,10 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 
-export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '../../../test-results/screenshots');
+export const SCREENSHOT_DIR = path.resolve(
+  import.meta.dirname,
+  '../../../test-results/screenshots',
+);
 
 export const VIEWPORTS = {
   tray: { width: 420, height: 640 },
@@ -14,7 +17,11 @@ export type ViewportName = keyof typeof VIEWPORTS;
 const COLOR_SCHEMES = ['light', 'dark'] as const;
 
 /** Saves `<screen>-<viewport>-<scheme>.png` in both colour schemes at the page's current size. */
-export async function captureScreen(page: Page, screen: string, viewport: ViewportName): Promise<void> {
+export async function captureScreen(
+  page: Page,
+  screen: string,
+  viewport: ViewportName,
+): Promise<void> {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   for (const colorScheme of COLOR_SCHEMES) {
     await page.emulateMedia({ colorScheme, reducedMotion: 'reduce' });
