@@ -23,7 +23,12 @@ export interface CliOptions {
 export function runGatekey(args: string[], options: CliOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [GATEKEY_BIN, ...args], {
-      env: { ...process.env, GATEKEY_HOME: options.home, NO_COLOR: '1', ...options.env },
+      env: {
+        ...process.env,
+        GATEKEY_HOME: options.home,
+        NO_COLOR: '1',
+        ...options.env,
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

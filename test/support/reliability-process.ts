@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { setTimeout as delay } from 'node:timers/promises';
+import { GATEKEY_BIN } from './cli.js';
+
+const START_TIMEOUT_MS = 30_000;
+const SERVING_LINE = /serving MCP at http:\/\/127\.0\.0\.1:(\d+)\//;
+
+/** A `gatekey serve` running in a child process, as a developer runs it. */
+export interface ServeProcess {
+  readonly pid: number;
+  readonly port: number;
+  /** `http://127.0.0.1:<port>` */
+  readonly origin: string;
+  /** Everything it printed so far, stdout and stderr. */
+  output(): string;
+  alive(): boolean;
+  /** Sends `signal` and waits until the process is gone. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export async function startServe(options: {
+  home: string;
+  env?: NodeJS.ProcessEnv;
+}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [GATEKEY_BIN, 'serve', '--port', '0'], {
+    env: { ...process.env, GATEKEY_HOME: options.home, NO_COLOR: '1', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const alive = () => child.exitCode === null && child.signalCode === null;
+
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  let port: number | undefined;
+  while (port === undefined) {
+    if (!alive() || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`gatekey serve did not start:\n${output}`);
+    }
+    const match = SERVING_LINE.exec(output)?.[1];
+    port = match === undefined ? undefined : Number(match);
+    await delay(50);
+  }
+  return {
+    pid: child.pid!,
+    port,
+    origin: `http://127.0.0.1:${port}`,
+    output: () => output,
+    alive,
+    async stop(signal = 'SIGTERM') {
+      if (alive()) child.kill(signal);
+      await exited;
+    },
+  };
+}
