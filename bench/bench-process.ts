@@ -35,7 +35,8 @@ export interface BenchChild {
 
 function nextMessage(child: ChildProcess): Promise<ChildMessage> {
   return new Promise((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`benchmark child exited with ${code}`));
+    const onExit = (code: number | null) =>
+      reject(new Error(`benchmark child exited with ${code}`));
     child.once('exit', onExit);
     child.once('message', (message) => {
       child.off('exit', onExit);

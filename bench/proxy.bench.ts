@@ -125,7 +125,10 @@ function report(results: Results): void {
   console.log(
     `Gatekey proxy benchmark: node ${process.version}, ${os.cpus().length} CPUs, load average ${load1?.toFixed(1)} at the end`,
   );
-  console.log('client: this process; upstream, gatekey, naive proxy: one child process each');
+  console.log('client: this process (tools/call: a minimal keep-alive HTTP/1.1 client, like wrk;');
+  console.log(
+    '  SSE and 10 MiB: node:http); upstream, gatekey, naive proxy: one child process each',
+  );
   console.log('server CPU: of the process answering the client (the upstream when direct)');
 
   loadTable('tools/call, 1 connection', results.single);

@@ -54,7 +54,12 @@ function TopBar({ current }: { current: Section }) {
       </nav>
       <div className="topbar-end">
         <ConnectionNotice />
-        <LinkButton size="sm" variant="primary" icon="plus" href={routeHref({ screen: 'new-gateway' })}>
+        <LinkButton
+          size="sm"
+          variant="primary"
+          icon="plus"
+          href={routeHref({ screen: 'new-gateway' })}
+        >
           Add
         </LinkButton>
       </div>

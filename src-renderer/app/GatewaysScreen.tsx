@@ -15,7 +15,10 @@ import { navigate } from './use-route.js';
 /** Wide enough for the list and the details side by side. */
 const SPLIT_QUERY = '(min-width: 780px)';
 
-type GatewayRoute = Extract<Route, { screen: 'gateways' | 'new-gateway' | 'gateway' | 'edit-gateway' }>;
+type GatewayRoute = Extract<
+  Route,
+  { screen: 'gateways' | 'new-gateway' | 'gateway' | 'edit-gateway' }
+>;
 
 function NotFound({ name }: { name: string }) {
   return (
@@ -29,12 +32,17 @@ function NotFound({ name }: { name: string }) {
   );
 }
 
-function detailFor(route: GatewayRoute, views: readonly GatewayView[], onSaved: (view: GatewayView) => void): ReactNode {
+function detailFor(
+  route: GatewayRoute,
+  views: readonly GatewayView[],
+  onSaved: (view: GatewayView) => void,
+): ReactNode {
   if (route.screen === 'gateways') return undefined;
   if (route.screen === 'new-gateway') return <GatewayForm onSaved={onSaved} />;
   const view = views.find(({ gateway }) => gateway.name === route.name);
   if (!view) return <NotFound name={route.name} />;
-  if (route.screen === 'edit-gateway') return <GatewayForm key={route.name} existing={view} onSaved={onSaved} />;
+  if (route.screen === 'edit-gateway')
+    return <GatewayForm key={route.name} existing={view} onSaved={onSaved} />;
   return <GatewayDetail view={view} tab={route.tab} />;
 }
 
@@ -44,7 +52,11 @@ function ListPane({ views, selected }: { views: readonly GatewayView[]; selected
       <h1 className="pane-title">
         Gateways <span className="pane-count">{views.length}</span>
       </h1>
-      {views.length > 0 ? <GatewayList views={views} selected={selected} /> : <p className="faint">No gateways yet.</p>}
+      {views.length > 0 ? (
+        <GatewayList views={views} selected={selected} />
+      ) : (
+        <p className="faint">No gateways yet.</p>
+      )}
     </div>
   );
 }
@@ -97,7 +109,13 @@ export function GatewaysScreen({ route }: { route: GatewayRoute }) {
 
   const detail = detailFor(route, views, onSaved);
   const backLink = !wide && detail && (
-    <LinkButton variant="ghost" size="sm" icon="back" href={routeHref({ screen: 'gateways' })} className="back-link">
+    <LinkButton
+      variant="ghost"
+      size="sm"
+      icon="back"
+      href={routeHref({ screen: 'gateways' })}
+      className="back-link"
+    >
       Gateways
     </LinkButton>
   );

@@ -26,7 +26,8 @@ export function parseRoute(hash: string): Route {
   if (section !== 'gateways' || !name) return { screen: 'gateways' };
   if (name === 'new' && !tab) return { screen: 'new-gateway' };
   if (tab === 'edit') return { screen: 'edit-gateway', name };
-  if (tab === undefined || isGatewayTab(tab)) return { screen: 'gateway', name, tab: tab ?? 'overview' };
+  if (tab === undefined || isGatewayTab(tab))
+    return { screen: 'gateway', name, tab: tab ?? 'overview' };
   return { screen: 'gateways' };
 }
 

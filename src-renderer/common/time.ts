@@ -12,7 +12,8 @@ const pad = (value: number) => String(value).padStart(2, '0');
 export function formatSpan(ms: number): string {
   const span = Math.abs(ms);
   if (span < MINUTE) return `${Math.floor(span / SECOND)}s`;
-  if (span < HOUR) return `${Math.floor(span / MINUTE)}m ${pad(Math.floor((span % MINUTE) / SECOND))}s`;
+  if (span < HOUR)
+    return `${Math.floor(span / MINUTE)}m ${pad(Math.floor((span % MINUTE) / SECOND))}s`;
   if (span < DAY) return `${Math.floor(span / HOUR)}h ${pad(Math.floor((span % HOUR) / MINUTE))}m`;
   return `${Math.floor(span / DAY)}d ${Math.floor((span % DAY) / HOUR)}h`;
 }
@@ -33,7 +34,10 @@ export interface Expiry {
 export function describeExpiry(expiresAt: number, now: number): Expiry {
   const left = expiresAt - now;
   if (left <= 0) return { label: `expired ${formatSpan(left)} ago`, urgency: 'expired' };
-  return { label: `expires in ${formatSpan(left)}`, urgency: left < EXPIRY_SOON_MS ? 'soon' : 'fresh' };
+  return {
+    label: `expires in ${formatSpan(left)}`,
+    urgency: left < EXPIRY_SOON_MS ? 'soon' : 'fresh',
+  };
 }
 
 /** Local wall-clock time with seconds, for logs. */

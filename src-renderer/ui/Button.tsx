@@ -25,12 +25,22 @@ function Content({ icon, pending, children }: Look & { pending?: boolean }) {
   );
 }
 
-export interface ButtonProps extends Look, Omit<ButtonHTMLAttributes<HTMLButtonElement>, 'children'> {
+export interface ButtonProps
+  extends Look, Omit<ButtonHTMLAttributes<HTMLButtonElement>, 'children'> {
   /** Shows a spinner and blocks clicks while the action it started runs. */
   pending?: boolean;
 }
 
-export function Button({ variant, size, icon, pending, children, className, disabled, ...rest }: ButtonProps) {
+export function Button({
+  variant,
+  size,
+  icon,
+  pending,
+  children,
+  className,
+  disabled,
+  ...rest
+}: ButtonProps) {
   return (
     <button
       type="button"

@@ -5,7 +5,12 @@ import { Icon, type IconName } from './Icon.js';
 
 export type CalloutTone = 'info' | 'ok' | 'warn' | 'danger';
 
-const ICONS: Record<CalloutTone, IconName> = { info: 'info', ok: 'ok', warn: 'alert', danger: 'error' };
+const ICONS: Record<CalloutTone, IconName> = {
+  info: 'info',
+  ok: 'ok',
+  warn: 'alert',
+  danger: 'error',
+};
 
 export function Callout({
   tone,
@@ -21,7 +26,10 @@ export function Callout({
   className?: string;
 }) {
   return (
-    <div className={classNames('callout', `callout-${tone}`, className)} role={tone === 'danger' ? 'alert' : undefined}>
+    <div
+      className={classNames('callout', `callout-${tone}`, className)}
+      role={tone === 'danger' ? 'alert' : undefined}
+    >
       <Icon name={ICONS[tone]} size={16} className="callout-icon" />
       <div className="callout-body">
         <p className="callout-title">{title}</p>

@@ -30,7 +30,14 @@ interface CopyButtonProps extends Omit<ButtonProps, 'onClick' | 'children'> {
   showLabel?: boolean;
 }
 
-export function CopyButton({ text, what, showLabel, variant = 'ghost', size = 'sm', ...rest }: CopyButtonProps) {
+export function CopyButton({
+  text,
+  what,
+  showLabel,
+  variant = 'ghost',
+  size = 'sm',
+  ...rest
+}: CopyButtonProps) {
   const [outcome, setOutcome] = useState<'idle' | 'copied' | 'failed'>('idle');
 
   useEffect(() => {

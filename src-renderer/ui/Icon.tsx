@@ -10,7 +10,9 @@ const shapes = {
   x: path('M18 6 6 18M6 6l12 12'),
   minus: path('M5 12h14'),
   plus: path('M12 5v14M5 12h14'),
-  alert: path('M10.3 3.9 1.8 18a2 2 0 0 0 1.7 3h17a2 2 0 0 0 1.7-3L13.7 3.9a2 2 0 0 0-3.4 0zM12 9v4M12 17h.01'),
+  alert: path(
+    'M10.3 3.9 1.8 18a2 2 0 0 0 1.7 3h17a2 2 0 0 0 1.7-3L13.7 3.9a2 2 0 0 0-3.4 0zM12 9v4M12 17h.01',
+  ),
   error: (
     <>
       {circle(12, 12, 10)}
@@ -50,7 +52,9 @@ const shapes = {
       {circle(12, 12, 3)}
     </>
   ),
-  eyeOff: path('M3 3l18 18M10.6 6.1A10 10 0 0 1 12 6c6.5 0 10 6 10 6a17 17 0 0 1-2.6 3.4M6.6 6.6C3.8 8.3 2 12 2 12s3.5 7 10 7a9.7 9.7 0 0 0 5.4-1.6M9.9 9.9a3 3 0 0 0 4.2 4.2'),
+  eyeOff: path(
+    'M3 3l18 18M10.6 6.1A10 10 0 0 1 12 6c6.5 0 10 6 10 6a17 17 0 0 1-2.6 3.4M6.6 6.6C3.8 8.3 2 12 2 12s3.5 7 10 7a9.7 9.7 0 0 0 5.4-1.6M9.9 9.9a3 3 0 0 0 4.2 4.2',
+  ),
   key: (
     <>
       {circle(7.5, 15.5, 5.5)}
@@ -73,7 +77,9 @@ const shapes = {
   trash: path('M3 6h18M8 6V4h8v2M19 6l-1 14H6L5 6'),
   pencil: path('M12 20h9M16.5 3.5a2.1 2.1 0 0 1 3 3L7 19l-4 1 1-4z'),
   play: path('M6 4l14 8-14 8z'),
-  sparkle: path('M12 3l1.9 5.1L19 10l-5.1 1.9L12 17l-1.9-5.1L5 10l5.1-1.9zM19 17l.7 1.8 1.8.7-1.8.7L19 22l-.7-1.8-1.8-.7 1.8-.7z'),
+  sparkle: path(
+    'M12 3l1.9 5.1L19 10l-5.1 1.9L12 17l-1.9-5.1L5 10l5.1-1.9zM19 17l.7 1.8 1.8.7-1.8.7L19 22l-.7-1.8-1.8-.7 1.8-.7z',
+  ),
   clock: (
     <>
       {circle(12, 12, 10)}
@@ -92,7 +98,15 @@ const shapes = {
 
 export type IconName = keyof typeof shapes;
 
-export function Icon({ name, size = 16, className }: { name: IconName; size?: number; className?: string }) {
+export function Icon({
+  name,
+  size = 16,
+  className,
+}: {
+  name: IconName;
+  size?: number;
+  className?: string;
+}) {
   return (
     <svg
       className={classNames('icon', name === 'spinner' && 'icon-spin', className)}

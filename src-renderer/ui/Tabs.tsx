@@ -20,31 +20,57 @@ interface TabsProps<T extends string> {
 export const tabId = (idPrefix: string, id: string) => `${idPrefix}-tab-${id}`;
 export const panelId = (idPrefix: string, id: string) => `${idPrefix}-panel-${id}`;
 
-const STEP_BY_KEY: Record<string, number> = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
+const STEP_BY_KEY: Record<string, number> = {
+  ArrowRight: 1,
+  ArrowDown: 1,
+  ArrowLeft: -1,
+  ArrowUp: -1,
+};
 
 /** WAI-ARIA tabs with automatic activation: arrows, Home and End move and select. */
-export function Tabs<T extends string>({ label, idPrefix, items, selected, onSelect, className }: TabsProps<T>) {
+export function Tabs<T extends string>({
+  label,
+  idPrefix,
+  items,
+  selected,
+  onSelect,
+  className,
+}: TabsProps<T>) {
   const listRef = useRef<HTMLDivElement>(null);
 
   const selectAt = (index: number) => {
     const item = items[(index + items.length) % items.length];
     if (!item) return;
     onSelect(item.id);
-    listRef.current?.querySelector<HTMLElement>(`#${CSS.escape(tabId(idPrefix, item.id))}`)?.focus();
+    listRef.current
+      ?.querySelector<HTMLElement>(`#${CSS.escape(tabId(idPrefix, item.id))}`)
+      ?.focus();
   };
 
   const onKeyDown = (event: KeyboardEvent) => {
     const current = items.findIndex((item) => item.id === selected);
     const step = STEP_BY_KEY[event.key];
     const target =
-      step !== undefined ? current + step : event.key === 'Home' ? 0 : event.key === 'End' ? -1 : undefined;
+      step !== undefined
+        ? current + step
+        : event.key === 'Home'
+          ? 0
+          : event.key === 'End'
+            ? -1
+            : undefined;
     if (target === undefined) return;
     event.preventDefault();
     selectAt(target);
   };
 
   return (
-    <div ref={listRef} role="tablist" aria-label={label} className={classNames('tabs', className)} onKeyDown={onKeyDown}>
+    <div
+      ref={listRef}
+      role="tablist"
+      aria-label={label}
+      className={classNames('tabs', className)}
+      onKeyDown={onKeyDown}
+    >
       {items.map((item) => {
         const isSelected = item.id === selected;
         return (
@@ -67,9 +93,22 @@ export function Tabs<T extends string>({ label, idPrefix, items, selected, onSel
   );
 }
 
-export function TabPanel({ idPrefix, id, children }: { idPrefix: string; id: string; children: ReactNode }) {
+export function TabPanel({
+  idPrefix,
+  id,
+  children,
+}: {
+  idPrefix: string;
+  id: string;
+  children: ReactNode;
+}) {
   return (
-    <div role="tabpanel" id={panelId(idPrefix, id)} aria-labelledby={tabId(idPrefix, id)} className="tab-panel">
+    <div
+      role="tabpanel"
+      id={panelId(idPrefix, id)}
+      aria-labelledby={tabId(idPrefix, id)}
+      className="tab-panel"
+    >
       {children}
     </div>
   );

@@ -1,4 +1,4 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium, NO_CHROMIUM_MESSAGE } from './support/chromium.js';
 import { startDashboard, type Dashboard } from './support/dashboard.js';
@@ -20,11 +20,11 @@ describe.skipIf(!hasChromium)('the Gatekey window', () => {
   let browser: Browser;
   let page: Page;
 
-  /** Both layouts, both colour schemes, then back to the wide window. */
-  async function captureBoth(screen: string): Promise<void> {
+  /** Both layouts, both colour schemes, ending in the wide window. */
+  async function captureBoth(screen: string, secrets: Locator[] = []): Promise<void> {
     for (const viewport of Object.keys(VIEWPORTS) as ViewportName[]) {
       await page.setViewportSize(VIEWPORTS[viewport]);
-      await captureScreen(page, screen, viewport);
+      await captureScreen(page, screen, viewport, secrets);
     }
   }
 
@@ -50,6 +50,15 @@ describe.skipIf(!hasChromium)('the Gatekey window', () => {
     expect(await page.getByRole('button', { name: 'Try the demo gateway' }).isVisible()).toBe(true);
     expect(await page.getByRole('link', { name: 'Add gateway' }).isVisible()).toBe(true);
     await captureBoth('welcome');
+  });
+
+  it('tries the demo gateway in one click, and removing it brings the welcome back', async () => {
+    await page.getByRole('button', { name: 'Try the demo gateway' }).click();
+    await detail().getByRole('heading', { name: 'demo', exact: true }).waitFor();
+    await detail().getByText('Signed in', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Remove gateway…' }).click();
+    await page.getByRole('button', { name: 'Remove gateway', exact: true }).click();
+    await page.getByRole('heading', { name: 'Welcome to Gatekey' }).waitFor();
   });
 
   it('shows each field’s own error for bad input', async () => {
@@ -119,8 +128,26 @@ describe.skipIf(!hasChromium)('the Gatekey window', () => {
     expect(await fieldError(page, 'Name')).toMatch(/already exists/);
   });
 
-  it('signs in with one click: the stepper reaches done and the list follows live', async () => {
+  it('waits in the browser step with the sign-in page at hand, and cancels', async () => {
+    dashboard.browser = 'leave-open';
     await goToHash(page, `#/gateways/${GATEWAY}`);
+    await detail().getByRole('button', { name: 'Sign in' }).click();
+    const stepper = page.getByRole('region', { name: `Sign-in to ${GATEWAY}` });
+    await stepper.locator('[data-step="browser"][data-state="active"]').waitFor();
+    const reopen = stepper.getByRole('link', { name: 'Open the sign-in page again' });
+    expect(await reopen.getAttribute('href')).toMatch(
+      new RegExp(`^${dashboard.idp.issuer}/.*code_challenge=`),
+    );
+    await captureBoth('sign-in-waiting');
+    await stepper.getByRole('button', { name: 'Cancel' }).click();
+    await stepper.getByRole('heading', { name: 'Sign-in cancelled' }).waitFor();
+    expect(await stepper.locator('[data-step="browser"]').getAttribute('data-state')).toBe(
+      'cancelled',
+    );
+    dashboard.browser = 'sign-in';
+  });
+
+  it('signs in with one click: the stepper reaches done and the list follows live', async () => {
     await detail().getByRole('button', { name: 'Sign in' }).click();
     const stepper = page.getByRole('region', { name: `Sign-in to ${GATEWAY}` });
     await stepper.getByRole('heading', { name: 'Signed in' }).waitFor();
@@ -129,8 +156,14 @@ describe.skipIf(!hasChromium)('the Gatekey window', () => {
     expect(await statusOf()).toBe('Signed in');
     const row = page.locator(`.gateway-row[data-gateway="${GATEWAY}"]`);
     expect(await statusOf(row)).toBe('Signed in');
-    expect(await row.locator('.expiry').innerText()).toMatch(/expires in \d+m \d{2}s/);
+    const expiry = row.locator('.expiry');
+    const countdown = await expiry.innerText();
+    expect(countdown).toMatch(/expires in \d+m \d{2}s/);
+    await expiry.getByText(countdown).waitFor({ state: 'detached', timeout: 2_500 });
     await captureBoth('signed-in');
+    await goToHash(page, '#/gateways');
+    await captureBoth('gateway-list');
+    await goToHash(page, `#/gateways/${GATEWAY}`);
   });
 
   it('shows the token’s verified claims and its scopes, and reveals it only on purpose', async () => {
@@ -197,11 +230,44 @@ describe.skipIf(!hasChromium)('the Gatekey window', () => {
     await page.getByRole('button', { name: 'Inspect' }).click();
     await page.locator('table.claims').waitFor();
     expect(await page.locator('table.claims').innerText()).toContain(dashboard.idp.issuer);
-    await captureBoth('paste-token');
+    await captureBoth('paste-token', [field(page, 'Token')]);
+  });
+
+  it('edits a gateway: the change is saved and shown', async () => {
+    await goToHash(page, `#/gateways/${GATEWAY}`);
+    await detail().getByRole('link', { name: 'Edit' }).click();
+    expect(await field(page, 'Name').getAttribute('readonly')).not.toBeNull();
+    await page.getByText('Advanced: resource, audience, headers').click();
+    await field(page, 'Extra headers').fill('X-Tenant: acme');
+    await captureBoth('edit');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await detail().getByText('X-Tenant: acme').waitFor();
+    await detail().getByRole('link', { name: 'Edit' }).click();
+    expect(await field(page, 'Extra headers').inputValue()).toBe('X-Tenant: acme');
+    await page.getByRole('link', { name: 'Cancel' }).click();
+  });
+
+  it('is reachable by keyboard: the sections switch with the arrow keys', async () => {
+    const overview = page.getByRole('tab', { name: 'Overview' });
+    await overview.focus();
+    await page.keyboard.press('ArrowRight');
+    await page.getByText('Signature valid').waitFor();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Token');
+    const focusRing = await page.evaluate(() =>
+      document.activeElement ? getComputedStyle(document.activeElement).boxShadow : 'none',
+    );
+    expect(focusRing).not.toBe('none');
+    await page.keyboard.press('Home');
+    await page.getByRole('button', { name: 'Test connection' }).waitFor();
+  });
+
+  it('refreshes on demand', async () => {
+    await detail().getByRole('button', { name: 'Refresh now' }).click();
+    await detail().getByText('Last refresh').waitFor();
+    expect(await statusOf()).toBe('Signed in');
   });
 
   it('signs out', async () => {
-    await goToHash(page, `#/gateways/${GATEWAY}`);
     await detail().getByRole('button', { name: 'Sign out' }).click();
     await detail().getByRole('button', { name: 'Sign in' }).waitFor();
     expect(await statusOf()).toBe('Signed out');

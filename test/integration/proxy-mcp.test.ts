@@ -43,14 +43,13 @@ async function connectThroughProxy(
 ): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
   const client = new Client({ name, version: '1.0.0' }, { capabilities: { sampling: {} } });
   client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
-    const question = request.params.messages[0]?.content;
+    const content = request.params.messages[0]?.content;
+    const question =
+      content && !Array.isArray(content) && content.type === 'text' ? content.text : '?';
     return {
       role: 'assistant',
       model: 'test-model',
-      content: {
-        type: 'text',
-        text: `answer to: ${question?.type === 'text' ? question.text : '?'}`,
-      },
+      content: { type: 'text', text: `answer to: ${question}` },
     };
   });
   const transport = new StreamableHTTPClientTransport(new URL(proxy.urlFor('demo')));

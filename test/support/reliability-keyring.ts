@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -15,6 +15,22 @@ const KEYRING_PASSWORD = 'reliability-keyring';
 const SECRETS_SERVICE = 'org.freedesktop.secrets';
 const LOGIN_COLLECTION = '/org/freedesktop/secrets/collection/login';
 const READY_TIMEOUT_MS = 10_000;
+/**
+ * A session bus without service activation: only the daemon started here can own the Secret
+ * Service name, so no call can wake a second, locked gnome-keyring.
+ */
+const BUS_CONFIG = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>`;
 
 /**
  * A Secret Service of its own: a private D-Bus session bus and a gnome-keyring whose password
@@ -35,84 +51,119 @@ export interface PrivateKeyring {
 
 export async function startPrivateKeyring(): Promise<PrivateKeyring> {
   const dir = await mkdtemp(path.join(tmpdir(), 'gatekey-keyring-'));
-  const runtimeDir = path.join(dir, 'run');
-  await mkdir(runtimeDir, { mode: 0o700 });
-  const bus = spawn('dbus-daemon', ['--session', '--nofork', '--print-address=1'], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  const address = await firstLine(bus);
-  const busEnv = { DBUS_SESSION_BUS_ADDRESS: address };
-  const daemonEnv = {
-    ...process.env,
-    ...busEnv,
-    XDG_RUNTIME_DIR: runtimeDir,
-    XDG_DATA_HOME: path.join(dir, 'data'),
-  };
-  const collectionLocked = async (): Promise<boolean | undefined> => {
-    const answer = await gdbus(busEnv, [
-      '--object-path',
-      LOGIN_COLLECTION,
-      '--method',
-      'org.freedesktop.DBus.Properties.Get',
-      'org.freedesktop.Secret.Collection',
-      'Locked',
-    ]).catch(() => '');
-    return answer.includes('true') ? true : answer.includes('false') ? false : undefined;
-  };
-  const waitUntilLocked = async (locked: boolean): Promise<void> => {
+  const keyring = new Keyring(dir);
+  try {
+    await keyring.start();
+    return keyring;
+  } catch (error) {
+    await keyring.stop();
+    throw error;
+  }
+}
+
+class Keyring implements PrivateKeyring {
+  env = { DBUS_SESSION_BUS_ADDRESS: '' };
+  #bus?: ChildProcess;
+  #daemon?: ChildProcess;
+
+  constructor(private readonly dir: string) {}
+
+  async start(): Promise<void> {
+    const config = path.join(this.dir, 'bus.conf');
+    await writeFile(config, BUS_CONFIG);
+    await mkdir(path.join(this.dir, 'run'), { mode: 0o700 });
+    this.#bus = spawn('dbus-daemon', [`--config-file=${config}`, '--nofork', '--print-address=1'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    this.env = { DBUS_SESSION_BUS_ADDRESS: await firstLine(this.#bus) };
+    this.#daemon = await this.#startDaemon([]);
+  }
+
+  useInThisProcess(): void {
+    process.env.DBUS_SESSION_BUS_ADDRESS = this.env.DBUS_SESSION_BUS_ADDRESS;
+  }
+
+  async lock(): Promise<void> {
+    await this.#call('/org/freedesktop/secrets', 'org.freedesktop.Secret.Service.Lock', [
+      `[objectpath '${LOGIN_COLLECTION}']`,
+    ]);
+    await this.#waitUntil({ locked: true });
+  }
+
+  async unlock(): Promise<void> {
+    const replaced = this.#daemon;
+    this.#daemon = await this.#startDaemon(['--replace']);
+    if (replaced) await exited(replaced);
+  }
+
+  async stop(): Promise<void> {
+    const children = [this.#daemon, this.#bus].filter((child) => child !== undefined);
+    for (const child of children) child.kill();
+    await Promise.all(children.map(exited));
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  async #startDaemon(extraArgs: string[]): Promise<ChildProcess> {
+    const daemon = spawn(
+      'gnome-keyring-daemon',
+      ['--foreground', '--unlock', '--components=secrets', ...extraArgs],
+      {
+        env: {
+          ...process.env,
+          ...this.env,
+          XDG_RUNTIME_DIR: path.join(this.dir, 'run'),
+          XDG_DATA_HOME: path.join(this.dir, 'data'),
+        },
+        stdio: ['pipe', 'ignore', 'ignore'],
+      },
+    );
+    daemon.stdin?.end(KEYRING_PASSWORD);
+    try {
+      await this.#waitUntil({ locked: false });
+      return daemon;
+    } catch (error) {
+      daemon.kill();
+      throw error;
+    }
+  }
+
+  async #waitUntil({ locked }: { locked: boolean }): Promise<void> {
     const deadline = Date.now() + READY_TIMEOUT_MS;
-    while ((await collectionLocked()) !== locked) {
+    while ((await this.#isLocked()) !== locked) {
       if (Date.now() > deadline)
         throw new Error(`The private keyring did not become ${locked ? 'locked' : 'unlocked'}.`);
       await delay(50);
     }
-  };
-  const startDaemon = async (replace: boolean): Promise<ChildProcess> => {
-    const daemon = spawn(
-      'gnome-keyring-daemon',
-      ['--foreground', '--unlock', '--components=secrets', ...(replace ? ['--replace'] : [])],
-      { env: daemonEnv, stdio: ['pipe', 'ignore', 'ignore'] },
-    );
-    daemon.stdin?.end(KEYRING_PASSWORD);
-    await waitUntilLocked(false);
-    return daemon;
-  };
+  }
 
-  let daemon = await startDaemon(false);
-  return {
-    env: busEnv,
-    useInThisProcess: () => {
-      process.env.DBUS_SESSION_BUS_ADDRESS = address;
-    },
-    async lock() {
-      await gdbus(busEnv, [
+  /** undefined while no keyring daemon answers. */
+  async #isLocked(): Promise<boolean | undefined> {
+    const answer = await this.#call(LOGIN_COLLECTION, 'org.freedesktop.DBus.Properties.Get', [
+      'org.freedesktop.Secret.Collection',
+      'Locked',
+    ]).catch(() => '');
+    if (answer.includes('true')) return true;
+    return answer.includes('false') ? false : undefined;
+  }
+
+  async #call(objectPath: string, method: string, args: string[]): Promise<string> {
+    const { stdout } = await execFileAsync(
+      'gdbus',
+      [
+        'call',
+        '--session',
+        '--dest',
+        SECRETS_SERVICE,
         '--object-path',
-        '/org/freedesktop/secrets',
+        objectPath,
         '--method',
-        'org.freedesktop.Secret.Service.Lock',
-        `[objectpath '${LOGIN_COLLECTION}']`,
-      ]);
-      await waitUntilLocked(true);
-    },
-    async unlock() {
-      const replaced = daemon;
-      daemon = await startDaemon(true);
-      await exited(replaced);
-    },
-    async stop() {
-      daemon.kill();
-      bus.kill();
-      await Promise.all([exited(daemon), exited(bus)]);
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-function gdbus(env: NodeJS.ProcessEnv, args: string[]): Promise<string> {
-  return execFileAsync('gdbus', ['call', '--session', '--dest', SECRETS_SERVICE, ...args], {
-    env: { ...process.env, ...env },
-    timeout: READY_TIMEOUT_MS,
-  }).then(({ stdout }) => stdout);
+        method,
+        ...args,
+      ],
+      { env: { ...process.env, ...this.env }, timeout: READY_TIMEOUT_MS },
+    );
+    return stdout;
+  }
 }
 
 function firstLine(child: ChildProcess): Promise<string> {

@@ -238,8 +238,7 @@ export class Exchange {
     const headers = headersForClient(response.rawHeaders);
     for (const header of this.cors) headers.push(header);
     this.res.writeHead(status, response.statusMessage, headers);
-    // An event stream may stay quiet for long after its headers; the client must see it open.
-    if (isEventStream(response)) this.res.flushHeaders();
+    if (isEventStream(response)) setImmediate(this.flushHeadersOfQuietStream);
     const rewriter = this.endpointRewriterFor(target, response);
     response.on('data', (chunk: Buffer) =>
       this.relayChunk(response, rewriter ? rewriter.transform(chunk) : chunk),
@@ -256,6 +255,15 @@ export class Exchange {
     this.res.once('drain', () => response.resume());
   }
 
+  /**
+   * An event stream may stay quiet long after its headers, and the client must see it open. Its
+   * first event usually comes with the headers, though, and has gone out with them by the time
+   * this runs (after the I/O of this turn of the event loop).
+   */
+  private readonly flushHeadersOfQuietStream = (): void => {
+    if (this.bytesOut === 0 && !this.clientGone && !this.res.writableEnded) this.res.flushHeaders();
+  };
+
   /** The upstream failed mid-answer: the IDE sees the stream end abruptly, as it would direct. */
   private breakOff(error: Error): void {
     this.error = problems.brokeOff(this.route.gateway, error).message;
@@ -269,17 +277,16 @@ export class Exchange {
   ): SseEndpointRewriter | undefined {
     if (this.req.method !== 'GET' || !isEventStream(response)) return undefined;
     if (response.headers['content-encoding'] !== undefined) return undefined;
-    const streamUrl = new URL(
-      upstreamPath(target, this.route.rest, this.route.query),
-      target.origin,
-    );
-    const clientOrigin = `http://${this.req.headers.host}`;
-    return new SseEndpointRewriter((endpoint) => {
-      if (!URL.canParse(endpoint, streamUrl.href)) return endpoint;
-      const proxyPath = proxyPathFor(target, this.route.gateway, new URL(endpoint, streamUrl));
-      if (proxyPath === undefined) return endpoint;
-      return URL.canParse(endpoint) ? clientOrigin + proxyPath : proxyPath;
-    });
+    return new SseEndpointRewriter((endpoint) => this.proxyUrlFor(target, endpoint));
+  }
+
+  /** The URL the client should use for an `endpoint` the upstream named, in the same form. */
+  private proxyUrlFor(target: UpstreamTarget, endpoint: string): string {
+    const streamUrl = target.origin + upstreamPath(target, this.route.rest, this.route.query);
+    if (!URL.canParse(endpoint, streamUrl)) return endpoint;
+    const proxyPath = proxyPathFor(target, this.route.gateway, new URL(endpoint, streamUrl));
+    if (proxyPath === undefined) return endpoint;
+    return URL.canParse(endpoint) ? `http://${this.req.headers.host}${proxyPath}` : proxyPath;
   }
 
   private readonly onClientClose = (): void => {

@@ -3,10 +3,12 @@ import type { Gateway } from '../gateways/schema.js';
 import type { TokenProvider } from '../tokens/types.js';
 import { answerPreflight } from './cors.js';
 import { Exchange } from './exchange.js';
+import type { GuardVerdict } from './guard.js';
 import { guardLocalRequest } from './guard.js';
 import { rpcErrorBody, sendJson } from './jsonrpc.js';
 import { problems } from './problems.js';
 import { RequestLog } from './request-log.js';
+import type { ProxyRoute } from './routes.js';
 import { routeProxyPath } from './routes.js';
 import { UpstreamPool } from './upstream.js';
 
@@ -52,6 +54,19 @@ function portOf(publicOrigin: () => string): () => number {
   };
 }
 
+/** Refusals and 404s for proxy paths that name no gateway: nothing to log against one. */
+function answerWithoutGateway(
+  res: ServerResponse,
+  route: Exclude<ProxyRoute, { kind: 'gateway' }>,
+  verdict: GuardVerdict,
+  port: number,
+): void {
+  if (!verdict.ok)
+    return sendJson(res, verdict.status, rpcErrorBody(problems.refused(verdict.reason), undefined));
+  if (route.kind === 'auth-metadata') return sendJson(res, 404, AUTH_METADATA_ABSENT);
+  sendJson(res, 404, rpcErrorBody(problems.noGatewayInPath(port), undefined));
+}
+
 /**
  * The MCP proxy for `/mcp/<gateway>[/…]` (and a 404 for OAuth discovery documents), to mount on
  * a loopback server. `publicOrigin` is that server's origin once it listens.
@@ -73,16 +88,7 @@ export function createProxyHandler(
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const route = routeProxyPath(req.url ?? '/');
     const verdict = guardLocalRequest(req, currentPort(), allowedOrigins);
-    if (route.kind !== 'gateway') {
-      if (!verdict.ok)
-        return sendJson(
-          res,
-          verdict.status,
-          rpcErrorBody(problems.refused(verdict.reason), undefined),
-        );
-      if (route.kind === 'auth-metadata') return sendJson(res, 404, AUTH_METADATA_ABSENT);
-      return sendJson(res, 404, rpcErrorBody(problems.noGatewayInPath(currentPort()), undefined));
-    }
+    if (route.kind !== 'gateway') return answerWithoutGateway(res, route, verdict, currentPort());
     // Everything about a named gateway is logged, refusals included, so an attack shows.
     const exchange = new Exchange(settings, req, res, route);
     if (!verdict.ok) return exchange.fail(verdict.status, problems.refused(verdict.reason));

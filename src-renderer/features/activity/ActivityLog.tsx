@@ -13,6 +13,7 @@ import { useGateways } from '../gateways/gateways-context.js';
 import {
   describeCall,
   formatBytes,
+  formatDuration,
   isErrorEntry,
   mergeLog,
   type LogFilter,
@@ -63,7 +64,7 @@ function EntryRow({ entry, showGateway }: { entry: RequestLogEntry; showGateway:
           {entry.status || '—'}
         </span>
       </td>
-      <td className="log-duration">{entry.durationMs} ms</td>
+      <td className="log-duration">{formatDuration(entry.durationMs)}</td>
       <td className="log-bytes">
         {formatBytes(entry.bytesIn)} / {formatBytes(entry.bytesOut)}
       </td>
@@ -83,7 +84,13 @@ function EntryRow({ entry, showGateway }: { entry: RequestLogEntry; showGateway:
   );
 }
 
-function LogTable({ entries, showGateway }: { entries: readonly RequestLogEntry[]; showGateway: boolean }) {
+function LogTable({
+  entries,
+  showGateway,
+}: {
+  entries: readonly RequestLogEntry[];
+  showGateway: boolean;
+}) {
   return (
     <div className="log-scroll">
       <table className="log-table">
@@ -139,7 +146,10 @@ export function ActivityLog({ gateway }: { gateway?: string }) {
         <LogTable entries={entries} showGateway={!gateway} />
       ) : (
         listing.data && (
-          <EmptyState icon="activity" title={filter.status === 'error' ? 'No failed requests' : 'No requests yet'}>
+          <EmptyState
+            icon="activity"
+            title={filter.status === 'error' ? 'No failed requests' : 'No requests yet'}
+          >
             Requests your IDE sends through Gatekey show up here as they happen.
           </EmptyState>
         )

@@ -35,9 +35,15 @@ export function mergeLog(
 
 /** The call a person recognises: the tool, else the JSON-RPC method, else the HTTP method. */
 export function describeCall(entry: RequestLogEntry): { primary: string; secondary?: string } {
-  if (entry.toolName) return { primary: entry.toolName, secondary: entry.rpcMethod ?? 'tools/call' };
+  if (entry.toolName)
+    return { primary: entry.toolName, secondary: entry.rpcMethod ?? 'tools/call' };
   if (entry.rpcMethod) return { primary: entry.rpcMethod, secondary: entry.httpMethod };
   return { primary: entry.httpMethod };
+}
+
+/** "0.8 ms", "5.3 ms", "42 ms": a decimal only where it says something. */
+export function formatDuration(ms: number): string {
+  return `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
 }
 
 export function formatBytes(bytes: number): string {

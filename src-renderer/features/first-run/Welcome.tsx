@@ -32,8 +32,8 @@ export function Welcome() {
       </div>
       <h1 id="welcome-title">Welcome to Gatekey</h1>
       <p className="welcome-lead">
-        Your IDE talks to a plain localhost URL. Gatekey signs in to the remote MCP gateway and adds a fresh token to every
-        request.
+        Your IDE talks to a plain localhost URL. Gatekey signs in to the remote MCP gateway and adds
+        a fresh token to every request.
       </p>
       <ol className="welcome-steps">
         {STEPS.map((step, index) => (

@@ -13,7 +13,9 @@ function formatChallenge(challenge: Challenge): string {
     ['scope', challenge.scope?.join(' ')],
     ['resource_metadata', challenge.resourceMetadataUrl],
   ];
-  const written = params.filter(([, value]) => value !== undefined).map(([key, value]) => `${key}="${value}"`);
+  const written = params
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key}="${value}"`);
   return ['Bearer', written.join(', ')].filter(Boolean).join(' ');
 }
 
@@ -72,10 +74,20 @@ export function DiscoveryPanel({ result }: { result: DiscoveryResult }) {
           <YesNo value={result.supports.clientCredentials} />
         </dd>
         <dt>Resource</dt>
-        <dd>{result.resource ? <code>{result.resource}</code> : <span className="faint">not sent</span>}</dd>
+        <dd>
+          {result.resource ? (
+            <code>{result.resource}</code>
+          ) : (
+            <span className="faint">not sent</span>
+          )}
+        </dd>
         <dt>401 challenge</dt>
         <dd>
-          {result.challenge ? <code>{formatChallenge(result.challenge)}</code> : <span className="faint">none</span>}
+          {result.challenge ? (
+            <code>{formatChallenge(result.challenge)}</code>
+          ) : (
+            <span className="faint">none</span>
+          )}
         </dd>
       </dl>
       <Disclosure

@@ -26,7 +26,13 @@ const TOKEN_OPTIONS: readonly { value: TokenToSend; label: string }[] = [
   { value: 'id_token', label: 'ID token' },
 ];
 
-const ADVANCED_FIELDS: readonly FormField[] = ['resource', 'audience', 'tokenToSend', 'header', 'extraHeaders'];
+const ADVANCED_FIELDS: readonly FormField[] = [
+  'resource',
+  'audience',
+  'tokenToSend',
+  'header',
+  'extraHeaders',
+];
 
 function GatewaySection({ form, editing }: { form: GatewayFormState; editing: boolean }) {
   const { discovery } = form;
@@ -53,7 +59,11 @@ function GatewaySection({ form, editing }: { form: GatewayFormState; editing: bo
         mono
         readOnly={editing}
         placeholder="my-gateway"
-        hint={editing ? 'The name is part of the local URL, so it stays.' : 'Lowercase letters, digits and dashes; it becomes part of the local URL.'}
+        hint={
+          editing
+            ? 'The name is part of the local URL, so it stays.'
+            : 'Lowercase letters, digits and dashes; it becomes part of the local URL.'
+        }
         {...form.bind('name')}
       />
     </fieldset>
@@ -62,9 +72,16 @@ function GatewaySection({ form, editing }: { form: GatewayFormState; editing: bo
 
 function IdpHints({ form }: { form: GatewayFormState }) {
   const discovered = form.discovery.result;
-  const idp = detectIdp([form.values.issuer, discovered?.authorizationServer.issuer, form.values.url]);
+  const idp = detectIdp([
+    form.values.issuer,
+    discovered?.authorizationServer.issuer,
+    form.values.url,
+  ]);
   const needsClientId =
-    discovered && !discovered.supports.dynamicRegistration && !form.values.clientId.trim() && form.values.auth === 'pkce';
+    discovered &&
+    !discovered.supports.dynamicRegistration &&
+    !form.values.clientId.trim() &&
+    form.values.auth === 'pkce';
   return (
     <>
       {needsClientId && (
@@ -98,7 +115,11 @@ function ClientSecretField({ form }: { form: GatewayFormState }) {
         stored ? (
           <>
             Leave empty to keep the stored secret.{' '}
-            <button type="button" className="link-button" onClick={() => form.setRemoveSecret(true)}>
+            <button
+              type="button"
+              className="link-button"
+              onClick={() => form.setRemoveSecret(true)}
+            >
               Remove it
             </button>
           </>
@@ -116,7 +137,12 @@ function SignInSection({ form }: { form: GatewayFormState }) {
   return (
     <fieldset className="form-section">
       <legend className="section-title">Sign-in</legend>
-      <Segmented label="How Gatekey gets tokens" options={AUTH_OPTIONS} value={auth} onChange={(value) => form.set('auth', value)} />
+      <Segmented
+        label="How Gatekey gets tokens"
+        options={AUTH_OPTIONS}
+        value={auth}
+        onChange={(value) => form.set('auth', value)}
+      />
       {auth !== 'none' && (
         <>
           <IdpHints form={form} />
@@ -192,16 +218,28 @@ function AdvancedSection({ form }: { form: GatewayFormState }) {
             hint="RFC 8707 resource indicator sent with the authorization and token requests."
             {...resource}
           />
-          <Switch checked={form.values.omitResource} onChange={(checked) => form.set('omitResource', checked)}>
+          <Switch
+            checked={form.values.omitResource}
+            onChange={(checked) => form.set('omitResource', checked)}
+          >
             Don’t send resource (Entra)
           </Switch>
         </div>
-        <TextField label="Audience" mono aside="optional" hint="Auth0: your API’s identifier." {...form.bind('audience')} />
+        <TextField
+          label="Audience"
+          mono
+          aside="optional"
+          hint="Auth0: your API’s identifier."
+          {...form.bind('audience')}
+        />
         <div className="field">
-          <span className="field-label">
-            Token to send
-          </span>
-          <Segmented label="Token to send" options={TOKEN_OPTIONS} value={tokenToSend.value} onChange={tokenToSend.onChange} />
+          <span className="field-label">Token to send</span>
+          <Segmented
+            label="Token to send"
+            options={TOKEN_OPTIONS}
+            value={tokenToSend.value}
+            onChange={tokenToSend.onChange}
+          />
         </div>
         <TextField
           label="Header template"
@@ -225,7 +263,13 @@ function AdvancedSection({ form }: { form: GatewayFormState }) {
 }
 
 /** Add a gateway, or edit one: discover what its server offers, then save. */
-export function GatewayForm({ existing, onSaved }: { existing?: GatewayView; onSaved(view: GatewayView): void }) {
+export function GatewayForm({
+  existing,
+  onSaved,
+}: {
+  existing?: GatewayView;
+  onSaved(view: GatewayView): void;
+}) {
   const form = useGatewayForm(existing, onSaved);
   const formRef = useRef<HTMLFormElement>(null);
   const editing = existing !== undefined;
@@ -241,13 +285,23 @@ export function GatewayForm({ existing, onSaved }: { existing?: GatewayView; onS
   };
 
   const cancelHref = routeHref(
-    existing ? { screen: 'gateway', name: existing.gateway.name, tab: 'overview' } : { screen: 'gateways' },
+    existing
+      ? { screen: 'gateway', name: existing.gateway.name, tab: 'overview' }
+      : { screen: 'gateways' },
   );
 
   return (
-    <form ref={formRef} className="gateway-form" onSubmit={submit} noValidate aria-labelledby="gateway-form-title">
+    <form
+      ref={formRef}
+      className="gateway-form"
+      onSubmit={submit}
+      noValidate
+      aria-labelledby="gateway-form-title"
+    >
       <header className="page-header">
-        <h1 id="gateway-form-title">{editing ? `Edit ${existing.gateway.name}` : 'Add a gateway'}</h1>
+        <h1 id="gateway-form-title">
+          {editing ? `Edit ${existing.gateway.name}` : 'Add a gateway'}
+        </h1>
         <p className="muted">
           {editing
             ? 'Changes apply to the next sign-in and request.'

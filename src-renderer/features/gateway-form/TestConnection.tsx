@@ -26,7 +26,9 @@ function ToolList({ tools }: { tools: ConnectionTest['tools'] }) {
 
 function TestOutcome({ test }: { test: ConnectionTest }) {
   if (!test.ok) return <ErrorCallout error={test.error ?? unknownFailure} />;
-  const server = [test.serverName ?? 'the MCP server', test.serverVersion].filter(Boolean).join(' ');
+  const server = [test.serverName ?? 'the MCP server', test.serverVersion]
+    .filter(Boolean)
+    .join(' ');
   const count = `${test.tools.length} tool${test.tools.length === 1 ? '' : 's'}`;
   return (
     <Callout tone="ok" title={`Connected to ${server}`}>

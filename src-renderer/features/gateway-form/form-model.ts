@@ -114,19 +114,29 @@ export function gatewayFromForm(values: FormValues): Record<string, unknown> {
 const isFormField = (key: unknown): key is FormField =>
   typeof key === 'string' && key in EMPTY_FORM && key !== 'omitResource';
 
+type SchemaIssue = NonNullable<
+  ReturnType<typeof GatewaySchema.safeParse>['error']
+>['issues'][number];
+
+/** A bad record key (an extra header's name) says why in its nested issue. */
+const issueMessage = (issue: SchemaIssue): string =>
+  issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+
 /** The schema's own rules (the core's zod schema), plus what only the form knows. */
 export function validateForm(values: FormValues, hasStoredSecret: boolean): FieldErrors {
   const errors: FieldErrors = {};
   const parsed = GatewaySchema.safeParse(gatewayFromForm(values));
   for (const issue of parsed.error?.issues ?? []) {
     const field = issue.path[0];
-    if (isFormField(field)) errors[field] ??= issue.message;
+    if (isFormField(field)) errors[field] ??= issueMessage(issue);
   }
   const extraHeadersError = parseExtraHeaders(values.extraHeaders).error;
   if (extraHeadersError) errors.extraHeaders = extraHeadersError;
   if (values.auth === 'client_credentials') {
-    if (!values.clientId.trim()) errors.clientId ??= 'client credentials need the client ID registered at the IdP';
-    if (!values.clientSecret && !hasStoredSecret) errors.clientSecret = 'client credentials need the client secret';
+    if (!values.clientId.trim())
+      errors.clientId ??= 'client credentials need the client ID registered at the IdP';
+    if (!values.clientSecret && !hasStoredSecret)
+      errors.clientSecret = 'client credentials need the client secret';
   }
   return errors;
 }

@@ -7,14 +7,21 @@ export interface IdpHint {
 }
 
 const MATCHERS: readonly [IdpKind, (url: URL) => boolean][] = [
-  ['cognito', ({ hostname }) => hostname.startsWith('cognito-idp.') || hostname.endsWith('.amazoncognito.com')],
+  [
+    'cognito',
+    ({ hostname }) =>
+      hostname.startsWith('cognito-idp.') || hostname.endsWith('.amazoncognito.com'),
+  ],
   [
     'entra',
     ({ hostname }) =>
       ['login.microsoftonline.com', 'login.microsoft.com', 'sts.windows.net'].includes(hostname),
   ],
   ['auth0', ({ hostname }) => hostname.endsWith('.auth0.com')],
-  ['okta', ({ hostname }) => hostname.endsWith('.okta.com') || hostname.endsWith('.oktapreview.com')],
+  [
+    'okta',
+    ({ hostname }) => hostname.endsWith('.okta.com') || hostname.endsWith('.oktapreview.com'),
+  ],
   ['keycloak', ({ pathname }) => pathname.includes('/realms/')],
 ];
 

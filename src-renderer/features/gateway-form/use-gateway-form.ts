@@ -21,8 +21,13 @@ export interface FieldBinding<K extends FormField> {
 }
 
 /** The state of the add/edit form: values, which errors to show, saving and discovery. */
-export function useGatewayForm(existing: GatewayView | undefined, onSaved: (view: GatewayView) => void) {
-  const [values, setValues] = useState<FormValues>(() => (existing ? formFromGateway(existing.gateway) : EMPTY_FORM));
+export function useGatewayForm(
+  existing: GatewayView | undefined,
+  onSaved: (view: GatewayView) => void,
+) {
+  const [values, setValues] = useState<FormValues>(() =>
+    existing ? formFromGateway(existing.gateway) : EMPTY_FORM,
+  );
   const [touched, setTouched] = useState<ReadonlySet<FormField>>(new Set());
   const [submitted, setSubmitted] = useState(0);
   const [serverErrors, setServerErrors] = useState<FieldErrors>({});
@@ -57,7 +62,8 @@ export function useGatewayForm(existing: GatewayView | undefined, onSaved: (view
 
   const showServerError = (error: ApiError) => {
     const field = fieldOfError(error);
-    if (field) setServerErrors({ [field]: error.hint ? `${error.message} ${error.hint}` : error.message });
+    if (field)
+      setServerErrors({ [field]: error.hint ? `${error.message} ${error.hint}` : error.message });
     else setFormError(error);
   };
 

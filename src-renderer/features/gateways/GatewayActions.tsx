@@ -26,7 +26,11 @@ export function GatewayActions({ view }: { view: GatewayView }) {
         )}
         {auth !== 'none' && hasToken && (
           <>
-            <Button icon="refresh" pending={refresh.pending || state === 'refreshing'} onClick={() => refresh.run({ name })}>
+            <Button
+              icon="refresh"
+              pending={refresh.pending || state === 'refreshing'}
+              onClick={() => refresh.run({ name })}
+            >
               Refresh now
             </Button>
             <Button icon="signOut" pending={signOut.pending} onClick={() => signOut.run({ name })}>
@@ -34,7 +38,11 @@ export function GatewayActions({ view }: { view: GatewayView }) {
             </Button>
           </>
         )}
-        <LinkButton variant="ghost" icon="pencil" href={routeHref({ screen: 'edit-gateway', name })}>
+        <LinkButton
+          variant="ghost"
+          icon="pencil"
+          href={routeHref({ screen: 'edit-gateway', name })}
+        >
           Edit
         </LinkButton>
       </div>

@@ -14,7 +14,11 @@ import { useSignInAttempts, useSignInView } from '../sign-in/sign-in-context.js'
 import { Expiry } from './Expiry.js';
 import { useGateways } from './gateways-context.js';
 
-const AUTH_LABELS = { pkce: 'Browser sign-in (PKCE)', client_credentials: 'Client credentials', none: 'None' };
+const AUTH_LABELS = {
+  pkce: 'Browser sign-in (PKCE)',
+  client_credentials: 'Client credentials',
+  none: 'None',
+};
 const TOKEN_LABELS = { access_token: 'Access token', id_token: 'ID token' };
 
 function LocalUrl({ view }: { view: GatewayView }) {
@@ -35,7 +39,13 @@ function TokenFacts({ view }: { view: GatewayView }) {
   return (
     <dl className="facts">
       <dt>Token</dt>
-      <dd>{status.expiresAt !== undefined ? <Expiry expiresAt={status.expiresAt} /> : <span className="faint">none yet</span>}</dd>
+      <dd>
+        {status.expiresAt !== undefined ? (
+          <Expiry expiresAt={status.expiresAt} />
+        ) : (
+          <span className="faint">none yet</span>
+        )}
+      </dd>
       {status.lastRefreshAt !== undefined && (
         <>
           <dt>Last refresh</dt>
@@ -66,6 +76,16 @@ function TokenFacts({ view }: { view: GatewayView }) {
       <dd>
         {TOKEN_LABELS[gateway.tokenToSend]} as <code>{gateway.header}</code>
       </dd>
+      {gateway.extraHeaders && (
+        <>
+          <dt>Extra headers</dt>
+          <dd className="header-lines">
+            {Object.entries(gateway.extraHeaders).map(([header, value]) => (
+              <code key={header}>{`${header}: ${value}`}</code>
+            ))}
+          </dd>
+        </>
+      )}
     </dl>
   );
 }
@@ -112,7 +132,13 @@ function RemoveGateway({ name }: { name: string }) {
           title={`Remove ${name}?`}
           actions={
             <>
-              <Button size="sm" variant="danger" icon="trash" pending={remove.pending} onClick={confirm}>
+              <Button
+                size="sm"
+                variant="danger"
+                icon="trash"
+                pending={remove.pending}
+                onClick={confirm}
+              >
                 Remove gateway
               </Button>
               <Button size="sm" variant="ghost" onClick={() => setConfirming(false)}>
@@ -121,7 +147,8 @@ function RemoveGateway({ name }: { name: string }) {
             </>
           }
         >
-          Its tokens and client secret leave the keychain; IDEs pointed at its local URL stop working.
+          Its tokens and client secret leave the keychain; IDEs pointed at its local URL stop
+          working.
         </Callout>
       ) : (
         <Button variant="ghost" icon="trash" onClick={() => setConfirming(true)}>
@@ -136,7 +163,7 @@ function RemoveGateway({ name }: { name: string }) {
 export function GatewayOverview({ view }: { view: GatewayView }) {
   const { name } = view.gateway;
   const { lastError, state } = view.status;
-  const signIn = useSignInView(name, state === 'signing-in', lastError);
+  const signIn = useSignInView(name, view.status);
   return (
     <div className="overview">
       <LocalUrl view={view} />

@@ -46,7 +46,11 @@ function RowAction({ view }: { view: GatewayView }) {
       );
     case 'details':
       return (
-        <LinkButton size="sm" variant="ghost" href={routeHref({ screen: 'gateway', name, tab: 'overview' })}>
+        <LinkButton
+          size="sm"
+          variant="ghost"
+          href={routeHref({ screen: 'gateway', name, tab: 'overview' })}
+        >
           Details
         </LinkButton>
       );
@@ -76,7 +80,9 @@ export function GatewayRow({ view, selected }: { view: GatewayView; selected: bo
         </div>
         {(expiresAt !== undefined || grantedScopes.length > 0) && (
           <div className="gateway-row-meta">
-            {expiresAt !== undefined && view.status.state === 'signed-in' && <Expiry expiresAt={expiresAt} />}
+            {expiresAt !== undefined && view.status.state === 'signed-in' && (
+              <Expiry expiresAt={expiresAt} />
+            )}
             {grantedScopes.length > 0 && (
               <ChipList label={`Scopes granted to ${name}`}>
                 {grantedScopes.map((scope) => (

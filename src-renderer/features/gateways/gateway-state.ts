@@ -25,7 +25,12 @@ export function stateLook(view: GatewayView): StateLook {
 export type PrimaryAction = 'sign-in' | 'refresh' | 'details';
 
 /** Errors that only a new sign-in fixes; other errors need reading first. */
-const SIGN_IN_ERRORS = new Set(['invalid_grant', 'sign_in_required', 'sign_in_timeout', 'sign_in_cancelled']);
+const SIGN_IN_ERRORS = new Set([
+  'invalid_grant',
+  'sign_in_required',
+  'sign_in_timeout',
+  'sign_in_cancelled',
+]);
 
 /** The one thing a row offers: what the gateway's state most likely needs next. */
 export function primaryAction(view: GatewayView, now: number): PrimaryAction {

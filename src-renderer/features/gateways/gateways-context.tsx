@@ -22,7 +22,13 @@ export function GatewaysProvider({ children }: { children: ReactNode }) {
   const { data, error, reload } = useQuery('gateways.list', {}, revision);
 
   useEffect(() => {
-    if (data) live.update((state) => applyStatuses(state, data.map((view) => view.status)));
+    if (data)
+      live.update((state) =>
+        applyStatuses(
+          state,
+          data.map((view) => view.status),
+        ),
+      );
   }, [data, live]);
 
   const views = useMemo(() => data && withLiveStatus(data, statuses), [data, statuses]);

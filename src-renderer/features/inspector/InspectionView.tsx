@@ -1,6 +1,6 @@
 import type { Diagnostic, InspectionReport, SignatureCheck } from '../../api/types.js';
 import { classNames } from '../../common/class-names.js';
-import { formatRelative } from '../../common/time.js';
+import { formatDateTime, formatRelative } from '../../common/time.js';
 import { useNow } from '../../common/use-now.js';
 import { Callout } from '../../ui/Callout.js';
 import { Chip, ChipList, type ChipTone } from '../../ui/Chip.js';
@@ -8,7 +8,10 @@ import { Disclosure } from '../../ui/Disclosure.js';
 import { Icon, type IconName } from '../../ui/Icon.js';
 import { byUrgency, claimRows, evidenceLines, scopeMarks, type ScopeMark } from './claims.js';
 
-const SIGNATURE_LOOKS: Record<SignatureCheck['status'], { icon: IconName; label: string; tone: string }> = {
+const SIGNATURE_LOOKS: Record<
+  SignatureCheck['status'],
+  { icon: IconName; label: string; tone: string }
+> = {
   valid: { icon: 'shield', label: 'Signature valid', tone: 'ok' },
   invalid: { icon: 'error', label: 'Signature invalid', tone: 'danger' },
   'not-checked': { icon: 'help', label: 'Signature not checked', tone: 'neutral' },
@@ -56,7 +59,10 @@ function Diagnostics({ diagnostics }: { diagnostics: readonly Diagnostic[] }) {
         {byUrgency(diagnostics).map((diagnostic) => {
           const look = SEVERITY_LOOKS[diagnostic.severity];
           return (
-            <li key={diagnostic.id} className={classNames('diagnostic', `diagnostic-${diagnostic.severity}`)}>
+            <li
+              key={diagnostic.id}
+              className={classNames('diagnostic', `diagnostic-${diagnostic.severity}`)}
+            >
               <Icon name={look.icon} size={15} className="diagnostic-icon" />
               <div className="diagnostic-body">
                 <p className="diagnostic-title">
@@ -97,7 +103,9 @@ function Scopes({ scopes }: { scopes: InspectionReport['scopes'] }) {
             return (
               <Chip key={scope} tone={look.tone} icon={look.icon} title={look.note}>
                 {scope}
-                {mark !== 'granted' && <span className="chip-note">{mark === 'missing' ? 'missing' : 'step-up'}</span>}
+                {mark !== 'granted' && (
+                  <span className="chip-note">{mark === 'missing' ? 'missing' : 'step-up'}</span>
+                )}
               </Chip>
             );
           })}
@@ -130,8 +138,10 @@ function TimeFacts({ times }: { times: Times }) {
           <div key={key} className="fact">
             <dt>{label}</dt>
             <dd>
-              <span className={classNames('relative', expired && 'expired')}>{formatRelative(epochMs, now)}</span>
-              <span className="faint"> · {new Date(epochMs).toLocaleString()}</span>
+              <span className={classNames('relative', expired && 'expired')}>
+                {formatRelative(epochMs, now)}
+              </span>
+              <span className="faint"> · {formatDateTime(epochMs)}</span>
             </dd>
           </div>
         );
@@ -162,7 +172,9 @@ function ClaimsTable({ claims }: { claims: Readonly<Record<string, unknown>> }) 
                 </th>
                 <td>
                   <code>{row.value}</code>
-                  {row.epochMs !== undefined && <span className="claim-relative">{formatRelative(row.epochMs, now)}</span>}
+                  {row.epochMs !== undefined && (
+                    <span className="claim-relative">{formatRelative(row.epochMs, now)}</span>
+                  )}
                 </td>
               </tr>
             ))}
@@ -191,7 +203,8 @@ export function InspectionView({ report }: { report: InspectionReport }) {
         <SignatureBadge signature={report.signature} />
       ) : (
         <Callout tone="info" title="An opaque token, not a JWT">
-          Only its issuer can read it{report.introspection ? '; its introspection answer is below.' : '.'}
+          Only its issuer can read it
+          {report.introspection ? '; its introspection answer is below.' : '.'}
         </Callout>
       )}
       <TimeFacts times={report.times} />

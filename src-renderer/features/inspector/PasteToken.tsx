@@ -28,13 +28,28 @@ export function PasteToken() {
     <div className="paste-token">
       <header className="page-header">
         <h1>Inspect a token</h1>
-        <p className="muted">Paste a JWT from a log or a curl command to see its claims and what a gateway would object to.</p>
+        <p className="muted">
+          Paste a JWT from a log or a curl command to see its claims and what a gateway would object
+          to.
+        </p>
       </header>
       <form className="paste-form" onSubmit={submit}>
-        <TextField label="Token" multiline placeholder="eyJhbGciOi…" value={token} onChange={setToken} />
+        <TextField
+          label="Token"
+          multiline
+          placeholder="eyJhbGciOi…"
+          value={token}
+          onChange={setToken}
+        />
         <div className="paste-actions">
           <Segmented label="Read it as" options={KIND_OPTIONS} value={kind} onChange={setKind} />
-          <Button type="submit" variant="primary" icon="search" pending={inspect.pending} disabled={!token.trim()}>
+          <Button
+            type="submit"
+            variant="primary"
+            icon="search"
+            pending={inspect.pending}
+            disabled={!token.trim()}
+          >
             Inspect
           </Button>
         </div>

@@ -35,7 +35,12 @@ export function RevealToken({ gateway, kind }: { gateway: string; kind: TokenKin
               </Button>
             </>
           ) : (
-            <Button size="sm" icon="eye" pending={reveal.pending} onClick={() => reveal.run({ name: gateway, kind })}>
+            <Button
+              size="sm"
+              icon="eye"
+              pending={reveal.pending}
+              onClick={() => reveal.run({ name: gateway, kind })}
+            >
               Reveal
             </Button>
           )}
@@ -46,7 +51,9 @@ export function RevealToken({ gateway, kind }: { gateway: string; kind: TokenKin
           {token}
         </pre>
       ) : (
-        <p className="faint">Hidden. Anyone who sees it can call the gateway as you until it expires.</p>
+        <p className="faint">
+          Hidden. Anyone who sees it can call the gateway as you until it expires.
+        </p>
       )}
       {reveal.error && <ErrorCallout error={reveal.error} />}
     </section>

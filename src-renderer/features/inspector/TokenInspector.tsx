@@ -16,14 +16,23 @@ const KIND_TABS: readonly { id: TokenKind; label: string }[] = [
 function Inspection({ gateway, kind }: { gateway: string; kind: TokenKind }) {
   // A new expiry means a new token: inspect again.
   const tokenVersion = useLive((state) => state.statuses[gateway]?.expiresAt ?? 0);
-  const { data, error, loading } = useQuery('tokens.inspect', { name: gateway, kind }, tokenVersion);
+  const { data, error, loading } = useQuery(
+    'tokens.inspect',
+    { name: gateway, kind },
+    tokenVersion,
+  );
   if (error) return <ErrorCallout error={error} />;
-  if (!data) return <p className="faint" aria-busy={loading}>Inspecting…</p>;
+  if (!data)
+    return (
+      <p className="faint" aria-busy={loading}>
+        Inspecting…
+      </p>
+    );
   return (
-    <>
+    <div className="token-sections">
       <InspectionView report={data} />
       <RevealToken gateway={gateway} kind={kind} />
-    </>
+    </div>
   );
 }
 
@@ -32,7 +41,14 @@ export function TokenInspector({ gateway }: { gateway: string }) {
   const [kind, setKind] = useState<TokenKind>('access_token');
   return (
     <div className="token-inspector">
-      <Tabs label="Token" idPrefix="token-kind" items={KIND_TABS} selected={kind} onSelect={setKind} className="tabs-pill" />
+      <Tabs
+        label="Token"
+        idPrefix="token-kind"
+        items={KIND_TABS}
+        selected={kind}
+        onSelect={setKind}
+        className="tabs-pill"
+      />
       <TabPanel idPrefix="token-kind" id={kind}>
         <Inspection key={kind} gateway={gateway} kind={kind} />
       </TabPanel>

@@ -44,17 +44,43 @@ function claimText(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value, null, 1).replace(/\n\s*/g, ' ');
 }
 
+/** The claims a 401 usually turns on come first; the rest keep the token's order. */
+const LEADING_CLAIMS = [
+  'iss',
+  'sub',
+  'aud',
+  'azp',
+  'client_id',
+  'cid',
+  'scope',
+  'scp',
+  'exp',
+  'nbf',
+  'iat',
+];
+
+const leadingRank = (name: string) => {
+  const rank = LEADING_CLAIMS.indexOf(name);
+  return rank === -1 ? LEADING_CLAIMS.length : rank;
+};
+
 export function claimRows(claims: Readonly<Record<string, unknown>>): ClaimRow[] {
-  return Object.entries(claims).map(([name, value]) => {
+  const ordered = Object.entries(claims).sort(([a], [b]) => leadingRank(a) - leadingRank(b));
+  return ordered.map(([name, value]) => {
     const row: ClaimRow = { name, meaning: CLAIM_MEANINGS[name], value: claimText(value) };
     if (TIME_CLAIMS.has(name) && typeof value === 'number') {
-      return { ...row, epochMs: value * 1_000, value: `${formatDateTime(value * 1_000)}` };
+      return { ...row, epochMs: value * 1_000, value: formatDateTime(value * 1_000) };
     }
     return row;
   });
 }
 
-const SEVERITY_ORDER: Record<Diagnostic['severity'], number> = { error: 0, warning: 1, info: 2, ok: 3 };
+const SEVERITY_ORDER: Record<Diagnostic['severity'], number> = {
+  error: 0,
+  warning: 1,
+  info: 2,
+  ok: 3,
+};
 
 /** Errors first: they are why the gateway said 401. */
 export function byUrgency(diagnostics: readonly Diagnostic[]): Diagnostic[] {

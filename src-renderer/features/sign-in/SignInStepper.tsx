@@ -4,9 +4,16 @@ import { classNames } from '../../common/class-names.js';
 import { Button } from '../../ui/Button.js';
 import { ErrorCallout } from '../../ui/Callout.js';
 import { CopyButton } from '../../ui/CopyButton.js';
+import { Disclosure } from '../../ui/Disclosure.js';
 import { Icon, type IconName } from '../../ui/Icon.js';
 import { useSignInAttempts, type SignInView } from './sign-in-context.js';
-import { pendingAuthorizationUrl, stepViews, type AttemptPhase, type StepState } from './sign-in-steps.js';
+import {
+  pendingAuthorizationUrl,
+  stepViews,
+  type AttemptPhase,
+  type StepState,
+  type StepView,
+} from './sign-in-steps.js';
 import './sign-in.css';
 
 const STEP_ICONS: Record<StepState, IconName | undefined> = {
@@ -27,11 +34,11 @@ const STEP_STATE_TEXT: Record<StepState, string> = {
   cancelled: 'cancelled',
 };
 
-const TITLES: Record<AttemptPhase, string> = {
-  running: 'Signing in…',
-  succeeded: 'Signed in',
-  failed: 'Sign-in failed',
-  cancelled: 'Sign-in cancelled',
+const TITLES: Record<AttemptPhase, { icon: IconName; text: string }> = {
+  running: { icon: 'spinner', text: 'Signing in…' },
+  succeeded: { icon: 'ok', text: 'Signed in' },
+  failed: { icon: 'error', text: 'Sign-in failed' },
+  cancelled: { icon: 'x', text: 'Sign-in cancelled' },
 };
 
 function ReopenSignInPage({ url }: { url: string }) {
@@ -43,6 +50,51 @@ function ReopenSignInPage({ url }: { url: string }) {
       </a>
       <CopyButton text={url} what="sign-in page URL" />
     </div>
+  );
+}
+
+function StepList({
+  steps,
+  error,
+  authorizationUrl,
+}: {
+  steps: readonly StepView[];
+  error?: ApiError;
+  authorizationUrl?: string;
+}) {
+  return (
+    <ol className="stepper-steps">
+      {steps.map((step) => {
+        const icon = STEP_ICONS[step.state];
+        return (
+          <li
+            key={step.step}
+            className={classNames('stepper-step', `step-${step.state}`)}
+            aria-current={step.state === 'active' ? 'step' : undefined}
+            data-step={step.step}
+            data-state={step.state}
+          >
+            <span className="step-marker" aria-hidden="true">
+              {icon && <Icon name={icon} size={12} />}
+            </span>
+            <div className="step-body">
+              <p className="step-label">
+                {step.label}
+                <span className="visually-hidden"> ({STEP_STATE_TEXT[step.state]})</span>
+                {step.state === 'skipped' && <span className="step-note">not needed</span>}
+              </p>
+              {step.message && <p className="step-message">{step.message}</p>}
+              {step.step === 'browser' && authorizationUrl && (
+                <ReopenSignInPage url={authorizationUrl} />
+              )}
+              {(step.state === 'failed' || step.state === 'cancelled') && error && (
+                <ErrorCallout error={error} />
+              )}
+            </div>
+          </li>
+        );
+      })}
+    </ol>
   );
 }
 
@@ -61,10 +113,14 @@ export function SignInStepper({ gateway, view }: { gateway: string; view: SignIn
   };
 
   return (
-    <section className={classNames('stepper card', `stepper-${view.phase}`)} aria-label={`Sign-in to ${gateway}`}>
+    <section
+      className={classNames('stepper card', `stepper-${view.phase}`)}
+      aria-label={`Sign-in to ${gateway}`}
+    >
       <header className="stepper-header">
         <h3 className="stepper-title" aria-live="polite">
-          {TITLES[view.phase]}
+          <Icon name={TITLES[view.phase].icon} size={15} />
+          {TITLES[view.phase].text}
         </h3>
         <div className="button-row">
           {running ? (
@@ -74,7 +130,12 @@ export function SignInStepper({ gateway, view }: { gateway: string; view: SignIn
           ) : (
             <>
               {view.phase !== 'succeeded' && (
-                <Button size="sm" variant="primary" icon="refresh" onClick={() => attempts.start(gateway)}>
+                <Button
+                  size="sm"
+                  variant="primary"
+                  icon="refresh"
+                  onClick={() => attempts.start(gateway)}
+                >
                   Try again
                 </Button>
               )}
@@ -85,36 +146,13 @@ export function SignInStepper({ gateway, view }: { gateway: string; view: SignIn
           )}
         </div>
       </header>
-      <ol className="stepper-steps">
-        {steps.map((step) => {
-          const icon = STEP_ICONS[step.state];
-          return (
-            <li
-              key={step.step}
-              className={classNames('stepper-step', `step-${step.state}`)}
-              aria-current={step.state === 'active' ? 'step' : undefined}
-              data-step={step.step}
-              data-state={step.state}
-            >
-              <span className="step-marker" aria-hidden="true">
-                {icon && <Icon name={icon} size={12} />}
-              </span>
-              <div className="step-body">
-                <p className="step-label">
-                  {step.label}
-                  <span className="visually-hidden"> ({STEP_STATE_TEXT[step.state]})</span>
-                  {step.state === 'skipped' && <span className="step-note">not needed</span>}
-                </p>
-                {step.message && <p className="step-message">{step.message}</p>}
-                {step.step === 'browser' && authorizationUrl && <ReopenSignInPage url={authorizationUrl} />}
-                {(step.state === 'failed' || step.state === 'cancelled') && view.error && (
-                  <ErrorCallout error={view.error} />
-                )}
-              </div>
-            </li>
-          );
-        })}
-      </ol>
+      {view.phase === 'succeeded' ? (
+        <Disclosure summary="Show the steps">
+          <StepList steps={steps} error={view.error} authorizationUrl={authorizationUrl} />
+        </Disclosure>
+      ) : (
+        <StepList steps={steps} error={view.error} authorizationUrl={authorizationUrl} />
+      )}
       {cancelError && <ErrorCallout error={cancelError} />}
     </section>
   );

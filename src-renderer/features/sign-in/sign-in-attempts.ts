@@ -39,7 +39,10 @@ export function createSignInAttempts(api: RendererApi, live: Store<LiveState>): 
         set(gateway, { phase: 'succeeded' });
       } catch (failure) {
         const error = toApiError(failure);
-        set(gateway, error.code === 'sign_in_cancelled' ? { phase: 'cancelled' } : { phase: 'failed', error });
+        set(
+          gateway,
+          error.code === 'sign_in_cancelled' ? { phase: 'cancelled' } : { phase: 'failed', error },
+        );
       }
     },
     async cancel(gateway) {

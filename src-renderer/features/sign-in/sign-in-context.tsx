@@ -1,7 +1,7 @@
 import { createContext, useContext, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { useApi, useLive, useLiveStore } from '../../api/context.js';
-import type { ApiError, SignInProgress } from '../../api/types.js';
-import { createSignInAttempts, type SignInAttempts } from './sign-in-attempts.js';
+import type { ApiError, GatewayStatus, SignInProgress } from '../../api/types.js';
+import { createSignInAttempts, type Attempt, type SignInAttempts } from './sign-in-attempts.js';
 import { observedPhase, type AttemptPhase } from './sign-in-steps.js';
 
 const SignInContext = createContext<SignInAttempts | undefined>(undefined);
@@ -27,13 +27,26 @@ export interface SignInView {
   progress: readonly SignInProgress[];
 }
 
-/** The gateway's current or last sign-in, started here or elsewhere; undefined when none. */
-export function useSignInView(gateway: string, signingIn: boolean, lastError?: ApiError): SignInView | undefined {
+function viewOf(
+  attempt: Attempt | undefined,
+  progress: readonly SignInProgress[],
+  status: GatewayStatus,
+): SignInView | undefined {
+  if (attempt) return { ...attempt, progress };
+  if (progress.length === 0) return undefined;
+  const phase = observedPhase(progress, status.state === 'signing-in');
+  return { phase, progress, error: phase === 'failed' ? status.lastError : undefined };
+}
+
+/**
+ * The gateway's current or last sign-in, started here or elsewhere; undefined when there is none
+ * or when a success is stale (the gateway has since lost its token).
+ */
+export function useSignInView(gateway: string, status: GatewayStatus): SignInView | undefined {
   const { attempts } = useSignInAttempts();
   const attempt = useSyncExternalStore(attempts.subscribe, () => attempts.get()[gateway]);
   const progress = useLive((state) => state.signIns[gateway] ?? NO_PROGRESS);
-  if (attempt) return { ...attempt, progress };
-  if (progress.length === 0) return undefined;
-  const phase = observedPhase(progress, signingIn);
-  return { phase, progress, error: phase === 'failed' ? lastError : undefined };
+  const view = viewOf(attempt, progress, status);
+  const hasToken = status.state === 'signed-in' || status.state === 'refreshing';
+  return view?.phase === 'succeeded' && !hasToken ? undefined : view;
 }

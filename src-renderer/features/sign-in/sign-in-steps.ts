@@ -41,7 +41,8 @@ export function stepViews(progress: readonly SignInProgress[], phase: AttemptPha
   const latestIndex = SIGN_IN_STEPS.findIndex(({ step }) => step === latest);
   return SIGN_IN_STEPS.map(({ step, label }, index): StepView => {
     const message = messages.get(step);
-    if (step === latest) return { step, label, message, state: latest === 'done' ? 'done' : FINAL_STATE[phase] };
+    if (step === latest)
+      return { step, label, message, state: latest === 'done' ? 'done' : FINAL_STATE[phase] };
     if (messages.has(step)) return { step, label, message, state: 'done' };
     const passed = index < latestIndex || phase === 'succeeded';
     return { step, label, state: passed ? 'skipped' : 'pending' };
@@ -54,7 +55,8 @@ export function pendingAuthorizationUrl(
   phase: AttemptPhase,
 ): string | undefined {
   const latest = progress.at(-1);
-  if (phase !== 'running' || !latest || (latest.step !== 'browser' && latest.step !== 'code')) return undefined;
+  if (phase !== 'running' || !latest || (latest.step !== 'browser' && latest.step !== 'code'))
+    return undefined;
   return progress.findLast((entry) => entry.authorizationUrl)?.authorizationUrl;
 }
 
@@ -62,7 +64,10 @@ export function pendingAuthorizationUrl(
  * A sign-in this window did not start (the CLI, the tray) shows from its events alone: the
  * gateway's state says whether it still runs.
  */
-export function observedPhase(progress: readonly SignInProgress[], signingIn: boolean): AttemptPhase {
+export function observedPhase(
+  progress: readonly SignInProgress[],
+  signingIn: boolean,
+): AttemptPhase {
   if (progress.at(-1)?.step === 'done') return 'succeeded';
   return signingIn ? 'running' : 'failed';
 }

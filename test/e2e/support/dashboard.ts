@@ -7,11 +7,18 @@ import { startIdp, type RunningIdp } from '../../../src-main/demo/idp.js';
 import { startDemoMcpServer, type RunningMcpServer } from '../../../src-main/demo/mcp-server.js';
 import { completeBrowserLogin } from '../../support/headless-browser.js';
 
+/**
+ * What the person at the browser does when a sign-in opens it: sign in, or leave the page
+ * open without acting (so the window waits in its browser step).
+ */
+export type BrowserBehaviour = 'sign-in' | 'leave-open';
+
 /** A real instance serving the built UI, a real IdP and a real MCP server, all on loopback. */
 export interface Dashboard {
   readonly instance: RunningInstance;
   readonly idp: RunningIdp;
   readonly mcp: RunningMcpServer;
+  browser: BrowserBehaviour;
   close(): Promise<void>;
 }
 
@@ -21,7 +28,8 @@ export interface Dashboard {
  */
 export async function startDashboard(uiDir: string): Promise<Dashboard> {
   const home = await mkdtemp(path.join(tmpdir(), 'gatekey-ui-'));
-  const idp = await startIdp({ profile: 'generic' });
+  // Ten minutes: below an hour, the window's countdown ticks every second.
+  const idp = await startIdp({ profile: 'generic', accessTokenTtlSeconds: 600 });
   const mcp = await startDemoMcpServer({ issuer: idp.issuer });
   let demo: DemoServers | undefined;
   const instance = await startInstance({
@@ -32,21 +40,23 @@ export async function startDashboard(uiDir: string): Promise<Dashboard> {
     insecureFileStore: true,
     onWarning: () => undefined,
     openBrowser: async (url) => {
-      await completeBrowserLogin(url);
+      if (dashboard.browser === 'sign-in') await completeBrowserLogin(url);
     },
     startDemo: async () => {
       demo ??= await startDemoServers();
       return demo.machineGateway();
     },
   });
-  return {
+  const dashboard: Dashboard = {
     instance,
     idp,
     mcp,
+    browser: 'sign-in',
     async close() {
       await instance.close();
       await Promise.allSettled([mcp.close(), idp.close(), demo?.close()]);
       await rm(home, { recursive: true, force: true });
     },
   };
+  return dashboard;
 }

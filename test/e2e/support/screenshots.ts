@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 
 export const SCREENSHOT_DIR = path.resolve(
   import.meta.dirname,
@@ -16,11 +16,15 @@ export type ViewportName = keyof typeof VIEWPORTS;
 
 const COLOR_SCHEMES = ['light', 'dark'] as const;
 
-/** Saves `<screen>-<viewport>-<scheme>.png` in both colour schemes at the page's current size. */
+/**
+ * Saves `<screen>-<viewport>-<scheme>.png` in both colour schemes at the page's current size;
+ * `secrets` (a pasted or revealed token) are painted over, since screenshots are test output.
+ */
 export async function captureScreen(
   page: Page,
   screen: string,
   viewport: ViewportName,
+  secrets: Locator[] = [],
 ): Promise<void> {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   for (const colorScheme of COLOR_SCHEMES) {
@@ -31,6 +35,8 @@ export async function captureScreen(
       fullPage: true,
       animations: 'disabled',
       caret: 'hide',
+      mask: secrets,
+      maskColor: '#8c8c96',
     });
   }
   await page.emulateMedia({ colorScheme: 'light' });

@@ -1,0 +1,136 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GatewayStatus } from '../../src-main/core/tokens/types.js';
+import { startPrivateKeyring, type PrivateKeyring } from '../support/reliability-keyring.js';
+import {
+  countWithProgress,
+  echo,
+  proxyError,
+  report,
+  startRig,
+  type Rig,
+} from '../support/reliability-rig.js';
+
+/** Long enough for a sign-in, short enough to outlive a token in a few seconds. */
+const TOKEN_TTL_SECONDS = 4;
+/** Requests stop this long before expiry: a token sent later may expire on the way. */
+const EXPIRY_MARGIN_MS = 500;
+/** The default backoff doubles from 2 s; three failures wait at most 8 s. */
+const RECOVERY_TIMEOUT_MS = 20_000;
+
+let keyring: PrivateKeyring;
+let rig: Rig;
+let ide: Client;
+const statuses: GatewayStatus[] = [];
+
+beforeAll(async () => {
+  keyring = await startPrivateKeyring();
+  keyring.useInThisProcess();
+  rig = await startRig({ tokenTtlSeconds: TOKEN_TTL_SECONDS });
+  await rig.addSignedInGateway('work');
+  ide = await rig.connect('work');
+  rig.instance.tokens.on('status', (status) => statuses.push(status));
+});
+
+afterAll(async () => {
+  await rig?.idp.start();
+  await rig?.close();
+  await keyring?.stop();
+});
+
+const status = () => rig.instance.tokens.status('work');
+
+describe('the IdP goes down and comes back', () => {
+  it('serves every request while the token is still valid', async () => {
+    await rig.instance.api.invoke('auth.refresh', { name: 'work' });
+    const expiresAt = status().expiresAt!;
+    statuses.length = 0;
+    await rig.idp.stop();
+    const started = Date.now();
+
+    let served = 0;
+    let failures = 0;
+    const streaming = countWithProgress(ide, 5, 200);
+    while (Date.now() < expiresAt - EXPIRY_MARGIN_MS) {
+      const ok = await echo(ide, `request ${served}`).then(
+        (text) => text === `request ${served}`,
+        () => false,
+      );
+      if (ok) served += 1;
+      else failures += 1;
+      await delay(50);
+    }
+    const streamed = await streaming;
+    const failedRefreshes = statuses.filter(
+      (seen) => seen.state === 'signed-in' && seen.lastError?.code === 'idp_unreachable',
+    ).length;
+
+    expect(streamed.progress).toEqual([1, 2, 3, 4, 5]);
+    expect(failures).toBe(0);
+    expect(served).toBeGreaterThan(10);
+    expect(
+      failedRefreshes,
+      'a background refresh failed while the token was valid',
+    ).toBeGreaterThan(0);
+    report('idp-down-token-valid', {
+      requests: served + 1,
+      failures,
+      failedRefreshes,
+      windowMs: Date.now() - started,
+    });
+  });
+
+  it('past expiry: shows the gateway needs attention and tells the IDE why', async () => {
+    await delay(Math.max(0, status().expiresAt! - Date.now()));
+    await expect.poll(() => status().state, { timeout: 10_000 }).toBe('error');
+    expect(status().lastError).toMatchObject({
+      code: 'idp_unreachable',
+      message: expect.stringContaining(
+        `Could not reach the identity provider at ${rig.idp.issuer}`,
+      ),
+    });
+
+    const answer = await proxyError(rig.localUrl('work'));
+    expect(answer).toMatchObject({ status: 200, code: 'idp_unreachable' });
+    expect(answer.message).toContain('Check that the identity provider is up');
+    expect(answer.durationMs).toBeLessThan(2000);
+    await expect(echo(ide, 'expired')).rejects.toThrow(/Could not reach the identity provider/);
+    report('idp-down-token-expired', {
+      state: status().state,
+      errorCode: answer.code!,
+      httpStatus: answer.status,
+      answerMs: answer.durationMs,
+    });
+  });
+
+  it('recovers by itself once the IdP is back, without a sign-in', async () => {
+    const signInsBefore = rig.browserSignIns();
+    const codeGrantsBefore = rig.idp.tokenRequests('authorization_code');
+    await rig.idp.start();
+    const back = performance.now();
+
+    let refusedWhileRecovering = 0;
+    while (
+      !(await echo(ide, 'back').then(
+        (text) => text === 'back',
+        () => false,
+      ))
+    ) {
+      refusedWhileRecovering += 1;
+      expect(performance.now() - back).toBeLessThan(RECOVERY_TIMEOUT_MS);
+      await delay(100);
+    }
+    const recoveredMs = Math.round(performance.now() - back);
+
+    expect(status()).toMatchObject({ state: 'signed-in' });
+    expect(status().lastError).toBeUndefined();
+    expect(rig.browserSignIns()).toBe(signInsBefore);
+    expect(rig.idp.tokenRequests('authorization_code')).toBe(codeGrantsBefore);
+    report('idp-recovery', {
+      timeToRecoverMs: recoveredMs,
+      refusedWhileBackingOff: refusedWhileRecovering,
+      signIns: rig.browserSignIns() - signInsBefore,
+    });
+  });
+});

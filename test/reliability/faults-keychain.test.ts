@@ -1,0 +1,189 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KeychainSecretStore } from '../../src-main/core/secrets/index.js';
+import type { GatewayStatus } from '../../src-main/core/tokens/types.js';
+import { filesContaining, runGatekey, temporaryHome, type CliResult } from '../support/cli.js';
+import {
+  startPrivateKeyring,
+  UNREACHABLE_BUS,
+  type PrivateKeyring,
+} from '../support/reliability-keyring.js';
+import { startServe } from '../support/reliability-process.js';
+import { echo, proxyError, report, startRig, type Rig } from '../support/reliability-rig.js';
+
+const TOKEN_TTL_SECONDS = 4;
+const EXPIRY_MARGIN_MS = 500;
+const RECOVERY_TIMEOUT_MS = 20_000;
+const NO_KEYCHAIN = { DBUS_SESSION_BUS_ADDRESS: UNREACHABLE_BUS };
+const KEYCHAIN_MESSAGE =
+  /^gatekey: Gatekey could not use the Secret Service \(gnome-keyring or KWallet over D-Bus\): .*Failed to connect to socket \/nonexistent/;
+
+let keyring: PrivateKeyring;
+let rig: Rig;
+
+beforeAll(async () => {
+  keyring = await startPrivateKeyring();
+  keyring.useInThisProcess();
+  rig = await startRig({ tokenTtlSeconds: TOKEN_TTL_SECONDS });
+});
+
+afterAll(async () => {
+  await rig?.close();
+  await keyring?.stop();
+});
+
+describe('the keychain is unavailable when Gatekey starts', () => {
+  it('says so clearly, serves clear errors, writes no secret in plaintext, and loses nothing', async () => {
+    const home = await temporaryHome();
+    const client = rig.idp.clients.confidentialBasic;
+    const withKeychain = { home, env: keyring.env };
+    const added = await runGatekey(
+      [
+        'add',
+        'robot',
+        '--url',
+        rig.mcp.url,
+        '--auth',
+        'client_credentials',
+        '--issuer',
+        rig.idp.issuer,
+        '--client-id',
+        client.clientId,
+        '--client-secret-stdin',
+      ],
+      { ...withKeychain, stdin: `${client.clientSecret}\n` },
+    );
+    expect(added.code, added.stderr).toBe(0);
+    const stored = await runGatekey(['token', 'robot'], withKeychain);
+    expect(stored.code, stored.stderr).toBe(0);
+    const token = stored.stdout.trim();
+
+    const otherSecret = 'other-client-secret-never-stored';
+    const refused: CliResult[] = await Promise.all([
+      runGatekey(['list', '--json'], { home, env: NO_KEYCHAIN }),
+      runGatekey(['token', 'robot', '--json'], { home, env: NO_KEYCHAIN }),
+      runGatekey(
+        [
+          'add',
+          'other',
+          '--url',
+          rig.mcp.url,
+          '--auth',
+          'client_credentials',
+          '--client-id',
+          'x',
+          '--client-secret-stdin',
+        ],
+        { home, env: NO_KEYCHAIN, stdin: otherSecret },
+      ),
+    ]);
+    for (const result of refused) {
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(KEYCHAIN_MESSAGE);
+      expect(result.stderr).toContain(
+        'Or opt in to an unencrypted file with --insecure-file-store',
+      );
+      expect(result.stdout).toBe('');
+    }
+
+    const serve = await startServe({ home, env: NO_KEYCHAIN });
+    const answer = await proxyError(`${serve.origin}/mcp/robot`).finally(() => serve.stop());
+    expect(answer).toMatchObject({ status: 200, code: 'keychain_unavailable' });
+    expect(answer.message).toContain('Failed to connect to socket /nonexistent');
+
+    const secrets = [client.clientSecret!, otherSecret, token];
+    const outputs = [...refused, added].map(
+      (result) => result.stdout + result.stderr + answer.message,
+    );
+    expect(await filesContaining(home, secrets)).toEqual([]);
+    expect(outputs.filter((text) => secrets.some((secret) => text.includes(secret)))).toEqual([]);
+
+    const kept = await new KeychainSecretStore(home).read('robot');
+    expect(kept?.clientSecret).toBe(client.clientSecret);
+    expect(kept?.tokens?.accessToken).toBe(token);
+    report('keychain-unavailable-at-start', {
+      commandsRefused: refused.length,
+      exitCode: 1,
+      ideErrorCode: answer.code!,
+      plaintextLeaks: 0,
+      tokenKeptForLater: 'yes',
+    });
+  });
+});
+
+describe('the keychain is locked while Gatekey runs', () => {
+  const statuses: GatewayStatus[] = [];
+  const status = () => rig.instance.tokens.status('work');
+  let ide: Client;
+
+  beforeAll(async () => {
+    await rig.addSignedInGateway('work');
+    ide = await rig.connect('work');
+    rig.instance.tokens.on('status', (seen) => seen.name === 'work' && statuses.push(seen));
+  });
+
+  it('keeps serving the token it holds, spends no refresh token, then says the keyring is locked', async () => {
+    await rig.instance.api.invoke('auth.refresh', { name: 'work' });
+    const expiresAt = status().expiresAt!;
+    const refreshesBefore = rig.idp.tokenRequests('refresh_token');
+    await keyring.lock();
+
+    let served = 0;
+    let failures = 0;
+    while (Date.now() < expiresAt - EXPIRY_MARGIN_MS) {
+      if (
+        await echo(ide, 'locked').then(
+          (text) => text === 'locked',
+          () => false,
+        )
+      )
+        served += 1;
+      else failures += 1;
+      await delay(50);
+    }
+    expect(failures).toBe(0);
+    expect(statuses.some((seen) => seen.lastError?.code === 'keychain_unavailable')).toBe(true);
+
+    await delay(Math.max(0, expiresAt - Date.now()));
+    await expect.poll(() => status().state, { timeout: 10_000 }).toBe('error');
+    expect(status().lastError?.message).toMatch(/no unlocked keyring answered/);
+    const answer = await proxyError(rig.localUrl('work'));
+    expect(answer).toMatchObject({ status: 200, code: 'keychain_unavailable' });
+    expect(rig.idp.tokenRequests('refresh_token')).toBe(refreshesBefore);
+    report('keychain-locked-mid-run', {
+      requestsWhileValid: served,
+      failures,
+      refreshTokensSpent: rig.idp.tokenRequests('refresh_token') - refreshesBefore,
+      stateAfterExpiry: status().state,
+      ideErrorCode: answer.code!,
+    });
+  });
+
+  it('recovers by itself once the keyring is unlocked, and stores the new tokens', async () => {
+    const signInsBefore = rig.browserSignIns();
+    await keyring.unlock();
+    const unlocked = performance.now();
+    while (
+      !(await echo(ide, 'unlocked').then(
+        (text) => text === 'unlocked',
+        () => false,
+      ))
+    ) {
+      expect(performance.now() - unlocked).toBeLessThan(RECOVERY_TIMEOUT_MS);
+      await delay(100);
+    }
+    const recoveredMs = Math.round(performance.now() - unlocked);
+
+    expect(status().state).toBe('signed-in');
+    expect(rig.browserSignIns()).toBe(signInsBefore);
+    const inMemory = await rig.instance.tokens.currentTokens('work');
+    const inKeychain = (await new KeychainSecretStore(rig.home).read('work'))?.tokens;
+    expect(inKeychain?.refreshToken).toBe(inMemory?.refreshToken);
+    report('keychain-unlocked-recovery', {
+      timeToRecoverMs: recoveredMs,
+      signIns: rig.browserSignIns() - signInsBefore,
+      keychainInStep: 'yes',
+    });
+  });
+});

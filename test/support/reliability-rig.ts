@@ -1,0 +1,151 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startInstance, type RunningInstance } from '../../src-main/core/instance.js';
+import { startIdp, type RunningIdp } from '../../src-main/demo/idp.js';
+import { startDemoMcpServer, type RunningMcpServer } from '../../src-main/demo/mcp-server.js';
+import { temporaryHome } from './cli.js';
+import { completeBrowserLogin } from './headless-browser.js';
+import { MCP_POST_HEADERS, plainRequest, rpcRequest } from './proxy-fixtures.js';
+
+/** One line of figures in the test output, the source of docs/RELIABILITY.md. */
+export function report(scenario: string, figures: Record<string, string | number>): void {
+  const fields = Object.entries(figures).map(([name, value]) => `${name}=${value}`);
+  console.log(`reliability: ${scenario} ${fields.join(' ')}`);
+}
+
+/**
+ * Real parts wired as on a laptop: the test IdP, the demo MCP server behind it, and a Gatekey
+ * instance (keychain, TokenManager, proxy, control API) on loopback. The keychain is whatever
+ * Secret Service this process reaches (see reliability-keyring.ts).
+ */
+export interface Rig {
+  readonly home: string;
+  readonly idp: RunningIdp;
+  readonly mcp: RunningMcpServer;
+  readonly instance: RunningInstance;
+  /** Sign-ins the headless "person" completed in the browser. */
+  browserSignIns(): number;
+  /** A PKCE gateway to the demo server (rotating refresh tokens), signed in through the browser. */
+  addSignedInGateway(name: string): Promise<void>;
+  /** A client-credentials gateway to the demo server (secret in the keychain), with a token. */
+  addMachineGateway(name: string): Promise<void>;
+  /** The gateway's local URL, what an IDE is configured with. */
+  localUrl(name: string): string;
+  /** An IDE: an MCP SDK client connected through the proxy. */
+  connect(name: string): Promise<Client>;
+  close(): Promise<void>;
+}
+
+export async function startRig(options: { tokenTtlSeconds: number }): Promise<Rig> {
+  const idp = await startIdp({ accessTokenTtlSeconds: options.tokenTtlSeconds });
+  const mcp = await startDemoMcpServer({ issuer: idp.issuer });
+  const home = await temporaryHome();
+  let signIns = 0;
+  const instance = await startInstance({
+    home,
+    version: 'reliability',
+    port: 0,
+    openBrowser: async (url) => {
+      await completeBrowserLogin(url);
+      signIns += 1;
+    },
+  });
+  const clients: Client[] = [];
+  const localUrl = (name: string) => `${instance.proxyOrigin}/mcp/${name}`;
+  return {
+    home,
+    idp,
+    mcp,
+    instance,
+    browserSignIns: () => signIns,
+    localUrl,
+    async addSignedInGateway(name) {
+      await instance.api.invoke('gateways.add', {
+        gateway: {
+          name,
+          url: mcp.url,
+          issuer: idp.issuer,
+          clientId: idp.clients.publicPkce.clientId,
+          tokenEndpointAuthMethod: 'none',
+          scopes: ['openid', 'offline_access', 'mcp:tools'],
+        },
+      });
+      await instance.api.invoke('auth.signIn', { name });
+    },
+    async addMachineGateway(name) {
+      const client = idp.clients.confidentialBasic;
+      await instance.api.invoke('gateways.add', {
+        gateway: {
+          name,
+          url: mcp.url,
+          auth: 'client_credentials',
+          issuer: idp.issuer,
+          clientId: client.clientId,
+          scopes: ['mcp:tools'],
+        },
+        clientSecret: client.clientSecret,
+      });
+      await instance.api.invoke('auth.signIn', { name });
+    },
+    async connect(name) {
+      const client = new Client({ name: 'reliability-ide', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(localUrl(name))));
+      clients.push(client);
+      return client;
+    },
+    async close() {
+      await Promise.all(clients.map((client) => client.close().catch(() => undefined)));
+      await instance.close();
+      await mcp.close();
+      await idp.close();
+    },
+  };
+}
+
+type ToolContent = { type: string; text?: string }[];
+
+export async function echo(client: Client, text: string): Promise<string | undefined> {
+  const result = await client.callTool({ name: 'echo', arguments: { text } });
+  return (result.content as ToolContent)[0]?.text;
+}
+
+/** The `count` tool with progress: the result text and the progress steps that streamed in. */
+export async function countWithProgress(
+  client: Client,
+  to: number,
+  delayMs: number,
+): Promise<{ text: string | undefined; progress: number[] }> {
+  const progress: number[] = [];
+  const result = await client.callTool({ name: 'count', arguments: { to, delayMs } }, undefined, {
+    onprogress: (update) => progress.push(update.progress),
+  });
+  return { text: (result.content as ToolContent)[0]?.text, progress };
+}
+
+/** What the proxy answers in the upstream's place: `error.data.code` names the GatekeyError. */
+export interface ProxyError {
+  status: number;
+  code?: string;
+  message?: string;
+  durationMs: number;
+}
+
+/** One JSON-RPC request as an IDE sends it, read back as the proxy's own error answer if any. */
+export async function proxyError(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<ProxyError> {
+  const started = performance.now();
+  const response = await plainRequest(url, {
+    method: 'POST',
+    headers: { ...MCP_POST_HEADERS, ...headers },
+    body: rpcRequest('tools/list', 7),
+  });
+  const durationMs = Math.round(performance.now() - started);
+  const error = (
+    JSON.parse(response.body.startsWith('{') ? response.body : '{}') as {
+      error?: { message?: string; data?: { code?: string } };
+    }
+  ).error;
+  return { status: response.status, code: error?.data?.code, message: error?.message, durationMs };
+}
