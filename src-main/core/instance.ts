@@ -1,7 +1,12 @@
 import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatekeyError } from './errors.js';
-import { createProxyHandler, guardLocalRequest } from './proxy/index.js';
+import {
+  createProxyHandler,
+  guardLocalRequest,
+  isProxyPath,
+  listenOnLoopback,
+} from './proxy/index.js';
 import type { Api, ApiDependencies } from './api/commands.js';
 import { ControlApi, randomToken } from './api/http-transport.js';
 import { createCore } from './core.js';
@@ -69,7 +74,7 @@ export async function startInstance(options: InstanceOptions): Promise<RunningIn
 
   const server = createServer((req, res) => {
     const dashboardOrigins = [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
-    const isMcp = (req.url ?? '').startsWith('/mcp/');
+    const isMcp = isProxyPath(req.url ?? '/');
     const verdict = guardLocalRequest(
       req,
       port,
@@ -83,7 +88,7 @@ export async function startInstance(options: InstanceOptions): Promise<RunningIn
     route(req, res);
   });
   function route(req: IncomingMessage, res: ServerResponse): void {
-    if ((req.url ?? '').startsWith('/mcp/')) return proxy(req, res);
+    if (isProxyPath(req.url ?? '/')) return proxy(req, res);
     if (control.handle(req, res)) return;
     serveDashboard(options.uiDir, req, res);
   }
@@ -118,6 +123,7 @@ export async function startInstance(options: InstanceOptions): Promise<RunningIn
     close() {
       closing ??= (async () => {
         server.closeAllConnections();
+        proxy.close();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await tokens.stop();
         await removeInstanceRecord(options.home, secret);
@@ -136,31 +142,4 @@ async function refuseSecondInstance(home: string): Promise<void> {
       'Use the running instance (every gatekey command talks to it), or quit it first.',
     );
   }
-}
-
-export function listenOnLoopback(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => {
-      server.off('listening', onListening);
-      if (error.code === 'EADDRINUSE') {
-        reject(
-          new GatekeyError(
-            'port_in_use',
-            `Port ${port} on 127.0.0.1 is already in use by another program.`,
-            `Free it, or choose another port: gatekey serve --port <n> (IDE configs then need the new URL).`,
-          ),
-        );
-      } else {
-        reject(error);
-      }
-    };
-    const onListening = () => {
-      server.off('error', onError);
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : port);
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, '127.0.0.1');
-  });
 }

@@ -98,7 +98,8 @@ export function rawExchange(
     socket.on('error', () => undefined);
     socket.on('connect', async () => {
       for (const [index, chunk] of chunks.entries()) {
-        if (index > 0 && options.gapMs) await new Promise((wait) => setTimeout(wait, options.gapMs));
+        if (index > 0 && options.gapMs)
+          await new Promise((wait) => setTimeout(wait, options.gapMs));
         if (socket.destroyed) return;
         socket.write(chunk);
       }

@@ -102,31 +102,31 @@ function IdpHints({ form }: { form: GatewayFormState }) {
   );
 }
 
+function SecretHint({ form }: { form: GatewayFormState }) {
+  const toggle = (remove: boolean, label: string) => (
+    <button type="button" className="link-button" onClick={() => form.setRemoveSecret(remove)}>
+      {label}
+    </button>
+  );
+  switch (form.storedSecret) {
+    case 'none':
+      return 'Kept in the OS keychain, never in the config file.';
+    case 'kept':
+      return <>Leave empty to keep the stored secret. {toggle(true, 'Remove it')}</>;
+    case 'removed-on-save':
+      return <>The stored secret is removed when you save. {toggle(false, 'Keep it')}</>;
+  }
+}
+
 function ClientSecretField({ form }: { form: GatewayFormState }) {
-  const stored = form.hasStoredSecret;
   return (
     <TextField
       label="Client secret"
       type="password"
       autoComplete="new-password"
       aside={form.values.auth === 'pkce' ? 'optional' : undefined}
-      placeholder={stored ? 'Stored in the keychain' : ''}
-      hint={
-        stored ? (
-          <>
-            Leave empty to keep the stored secret.{' '}
-            <button
-              type="button"
-              className="link-button"
-              onClick={() => form.setRemoveSecret(true)}
-            >
-              Remove it
-            </button>
-          </>
-        ) : (
-          'Kept in the OS keychain, never in the config file.'
-        )
-      }
+      placeholder={form.storedSecret === 'kept' ? 'Stored in the keychain' : ''}
+      hint={<SecretHint form={form} />}
       {...form.bind('clientSecret')}
     />
   );

@@ -13,6 +13,9 @@ import {
   type FormValues,
 } from './form-model.js';
 
+/** The keychain's secret for an edited gateway: none, kept as is, or removed when saved. */
+export type StoredSecret = 'none' | 'kept' | 'removed-on-save';
+
 export interface FieldBinding<K extends FormField> {
   value: FormValues[K];
   error?: string;
@@ -37,7 +40,12 @@ export function useGatewayForm(
   const add = useAction('gateways.add');
   const update = useAction('gateways.update');
   const discovery = useAction('gateways.discover');
-  const hasStoredSecret = (existing?.hasClientSecret ?? false) && !removeSecret;
+  const storedSecret: StoredSecret = !existing?.hasClientSecret
+    ? 'none'
+    : removeSecret
+      ? 'removed-on-save'
+      : 'kept';
+  const hasStoredSecret = storedSecret === 'kept';
 
   const errors = useMemo(() => validateForm(values, hasStoredSecret), [values, hasStoredSecret]);
   const shownError = (field: FormField): string | undefined =>
@@ -103,8 +111,7 @@ export function useGatewayForm(
     formError,
     discover,
     discovery,
-    hasStoredSecret,
-    removeSecret,
+    storedSecret,
     setRemoveSecret,
   };
 }

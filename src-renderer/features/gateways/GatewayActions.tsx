@@ -4,6 +4,7 @@ import { routeHref } from '../../app/routes.js';
 import { Button, LinkButton } from '../../ui/Button.js';
 import { ErrorCallout } from '../../ui/Callout.js';
 import { useSignInAttempts } from '../sign-in/sign-in-context.js';
+import { holdsToken } from './gateway-state.js';
 
 /** Sign in, refresh, sign out and edit, offered as the gateway's state allows. */
 export function GatewayActions({ view }: { view: GatewayView }) {
@@ -12,7 +13,7 @@ export function GatewayActions({ view }: { view: GatewayView }) {
   const signOut = useAction('auth.signOut');
   const { name, auth } = view.gateway;
   const { state } = view.status;
-  const hasToken = state === 'signed-in' || state === 'refreshing';
+  const hasToken = holdsToken(state);
   const canSignIn = auth !== 'none' && !hasToken && state !== 'signing-in';
   const error = refresh.error ?? signOut.error;
 

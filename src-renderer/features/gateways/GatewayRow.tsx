@@ -63,37 +63,37 @@ export function GatewayRow({ view, selected }: { view: GatewayView; selected: bo
   const { expiresAt, grantedScopes } = view.status;
   return (
     <li className={classNames('gateway-row', selected && 'is-selected')} data-gateway={name}>
-      <div className="gateway-row-main">
-        <div className="gateway-row-head">
-          <a
-            className="gateway-row-name"
-            href={routeHref({ screen: 'gateway', name, tab: 'overview' })}
-            aria-current={selected ? 'page' : undefined}
-          >
-            {name}
-          </a>
-          <StatusDot tone={tone} label={label} />
-        </div>
-        <div className="gateway-row-url">
-          <code title={view.localUrl}>{view.localUrl}</code>
-          <CopyButton text={view.localUrl} what={`local URL of ${name}`} />
-        </div>
-        {(expiresAt !== undefined || grantedScopes.length > 0) && (
-          <div className="gateway-row-meta">
-            {expiresAt !== undefined && view.status.state === 'signed-in' && (
-              <Expiry expiresAt={expiresAt} />
-            )}
-            {grantedScopes.length > 0 && (
-              <ChipList label={`Scopes granted to ${name}`}>
-                {grantedScopes.map((scope) => (
-                  <Chip key={scope}>{scope}</Chip>
-                ))}
-              </ChipList>
-            )}
-          </div>
-        )}
+      <div className="gateway-row-head">
+        <a
+          className="gateway-row-name"
+          href={routeHref({ screen: 'gateway', name, tab: 'overview' })}
+          aria-current={selected ? 'page' : undefined}
+        >
+          {name}
+        </a>
+        <StatusDot tone={tone} label={label} />
       </div>
-      <div className="gateway-row-action">
+      <div className="gateway-row-body">
+        <div className="gateway-row-info">
+          <div className="gateway-row-url">
+            <code title={view.localUrl}>{view.localUrl}</code>
+            <CopyButton text={view.localUrl} what={`local URL of ${name}`} />
+          </div>
+          {(expiresAt !== undefined || grantedScopes.length > 0) && (
+            <div className="gateway-row-meta">
+              {expiresAt !== undefined && view.status.state === 'signed-in' && (
+                <Expiry expiresAt={expiresAt} />
+              )}
+              {grantedScopes.length > 0 && (
+                <ChipList label={`Scopes granted to ${name}`}>
+                  {grantedScopes.map((scope) => (
+                    <Chip key={scope}>{scope}</Chip>
+                  ))}
+                </ChipList>
+              )}
+            </div>
+          )}
+        </div>
         <RowAction view={view} />
       </div>
     </li>

@@ -22,6 +22,10 @@ export function stateLook(view: GatewayView): StateLook {
   return view.gateway.auth === 'none' ? NO_AUTH : LOOKS[view.status.state];
 }
 
+/** Whether the gateway has a token to send right now (a refresh keeps the old one in use). */
+export const holdsToken = (state: GatewayState): boolean =>
+  state === 'signed-in' || state === 'refreshing';
+
 export type PrimaryAction = 'sign-in' | 'refresh' | 'details';
 
 /** Errors that only a new sign-in fixes; other errors need reading first. */

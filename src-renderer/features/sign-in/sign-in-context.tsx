@@ -1,6 +1,7 @@
 import { createContext, useContext, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { useApi, useLive, useLiveStore } from '../../api/context.js';
 import type { ApiError, GatewayStatus, SignInProgress } from '../../api/types.js';
+import { holdsToken } from '../gateways/gateway-state.js';
 import { createSignInAttempts, type Attempt, type SignInAttempts } from './sign-in-attempts.js';
 import { observedPhase, type AttemptPhase } from './sign-in-steps.js';
 
@@ -47,6 +48,5 @@ export function useSignInView(gateway: string, status: GatewayStatus): SignInVie
   const attempt = useSyncExternalStore(attempts.subscribe, () => attempts.get()[gateway]);
   const progress = useLive((state) => state.signIns[gateway] ?? NO_PROGRESS);
   const view = viewOf(attempt, progress, status);
-  const hasToken = status.state === 'signed-in' || status.state === 'refreshing';
-  return view?.phase === 'succeeded' && !hasToken ? undefined : view;
+  return view?.phase === 'succeeded' && !holdsToken(status.state) ? undefined : view;
 }
