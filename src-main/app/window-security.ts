@@ -5,29 +5,12 @@
  */
 import path from 'node:path';
 import type { WebPreferences } from 'electron';
+export { RENDERER_CSP, RENDERER_HEADERS } from '../core/renderer-policy.js';
 
 /** The renderer is served from a privileged custom scheme, not file://, so 'self' means our files. */
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'gatekey';
 export const APP_ENTRY_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
-
-export const RENDERER_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-/** Headers on every file the renderer loads. */
-export const RENDERER_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Security-Policy': RENDERER_CSP,
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-};
 
 /** The only permission the renderer gets: writing to the clipboard (copy a local URL). */
 const ALLOWED_PERMISSIONS = new Set(['clipboard-sanitized-write']);

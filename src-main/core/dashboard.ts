@@ -2,11 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-
-/** The renderer's Content-Security-Policy: only our own scripts and API. */
-export const DASHBOARD_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-  "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+import { RENDERER_HEADERS } from './renderer-policy.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -50,9 +46,7 @@ async function sendFile(
   }
   res.writeHead(200, {
     'content-type': CONTENT_TYPES[path.extname(target)] ?? 'application/octet-stream',
-    'content-security-policy': DASHBOARD_CSP,
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
+    ...RENDERER_HEADERS,
     'cache-control': target === fallback ? 'no-store' : 'public, max-age=300',
   });
   if (req.method === 'HEAD') {

@@ -57,7 +57,8 @@ describe('content security policy', () => {
   it('is the strict policy, sent with every renderer file', () => {
     expect(RENDERER_CSP).toBe(
       "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; " +
+        "form-action 'none'",
     );
     expect(RENDERER_CSP).not.toMatch(/unsafe-eval|script-src[^;]*unsafe-inline|\*/);
     expect(RENDERER_HEADERS['Content-Security-Policy']).toBe(RENDERER_CSP);
