@@ -17,8 +17,8 @@ interface TabsProps<T extends string> {
   className?: string;
 }
 
-export const tabId = (idPrefix: string, id: string) => `${idPrefix}-tab-${id}`;
-export const panelId = (idPrefix: string, id: string) => `${idPrefix}-panel-${id}`;
+const tabId = (idPrefix: string, id: string) => `${idPrefix}-tab-${id}`;
+const panelId = (idPrefix: string, id: string) => `${idPrefix}-panel-${id}`;
 
 const STEP_BY_KEY: Record<string, number> = {
   ArrowRight: 1,

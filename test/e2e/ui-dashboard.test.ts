@@ -20,10 +20,18 @@ describe.skipIf(!hasChromium)('the Gatekey window', () => {
   let browser: Browser;
   let page: Page;
 
-  /** Both layouts, both colour schemes, ending in the wide window. */
+  /** Both layouts, both colour schemes, ending in the wide window; nothing may scroll sideways. */
   async function captureBoth(screen: string, secrets: Locator[] = []): Promise<void> {
     for (const viewport of Object.keys(VIEWPORTS) as ViewportName[]) {
       await page.setViewportSize(VIEWPORTS[viewport]);
+      const pageWidth = await page.evaluate(async () => {
+        // The layout follows a media query: let React render the new size first.
+        await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+        return document.documentElement.scrollWidth;
+      });
+      expect(pageWidth, `${screen} at ${viewport} width`).toBeLessThanOrEqual(
+        VIEWPORTS[viewport].width,
+      );
       await captureScreen(page, screen, viewport, secrets);
     }
   }
@@ -167,7 +175,7 @@ describe.skipIf(!hasChromium)('the Gatekey window', () => {
   });
 
   it('shows the token’s verified claims and its scopes, and reveals it only on purpose', async () => {
-    await page.getByRole('tab', { name: 'Token' }).click();
+    await page.getByRole('tab', { name: 'Token', exact: true }).click();
     await page.getByText('Signature valid').waitFor();
     const claims = await page.locator('table.claims').innerText();
     expect(claims).toContain(dashboard.idp.issuer);
@@ -181,14 +189,16 @@ describe.skipIf(!hasChromium)('the Gatekey window', () => {
     const raw = page.getByLabel('Raw token');
     // Compared, never printed: a failing assertion must not put the token in the test output.
     expect(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/.test(await raw.innerText())).toBe(true);
-    await page.getByRole('tab', { name: 'Overview' }).click();
-    await page.getByRole('tab', { name: 'Token' }).click();
+    await page.getByRole('tab', { name: 'Overview', exact: true }).click();
+    await raw.waitFor({ state: 'detached' });
+    await page.getByRole('tab', { name: 'Token', exact: true }).click();
     await page.getByText('Signature valid').waitFor();
     expect(await raw.count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Reveal' }).isVisible()).toBe(true);
   });
 
   it('tests the connection through the proxy and lists the tools', async () => {
-    await page.getByRole('tab', { name: 'Overview' }).click();
+    await page.getByRole('tab', { name: 'Overview', exact: true }).click();
     await page.getByRole('button', { name: 'Test connection' }).click();
     await page.getByText('Connected to gatekey-demo').waitFor();
     const tools = await page.getByRole('list', { name: 'Tools' }).innerText();
@@ -248,7 +258,7 @@ describe.skipIf(!hasChromium)('the Gatekey window', () => {
   });
 
   it('is reachable by keyboard: the sections switch with the arrow keys', async () => {
-    const overview = page.getByRole('tab', { name: 'Overview' });
+    const overview = page.getByRole('tab', { name: 'Overview', exact: true });
     await overview.focus();
     await page.keyboard.press('ArrowRight');
     await page.getByText('Signature valid').waitFor();
@@ -272,5 +282,20 @@ describe.skipIf(!hasChromium)('the Gatekey window', () => {
     await detail().getByRole('button', { name: 'Sign in' }).waitFor();
     expect(await statusOf()).toBe('Signed out');
     await captureBoth('signed-out');
+  });
+
+  it('reconnects its event stream after a drop and catches up on what it missed', async () => {
+    await page.route('**/api/events', (route) => route.fulfill({ status: 503, body: 'down' }));
+    await page.reload();
+    const notice = page.getByRole('status').filter({ hasText: 'Reconnecting…' });
+    await notice.waitFor();
+    await dashboard.instance.api.invoke('gateways.add', {
+      gateway: { name: 'beta', url: dashboard.mcp.url },
+    });
+    await page.unroute('**/api/events');
+    await notice.waitFor({ state: 'detached' });
+    await page.locator('.gateway-row[data-gateway="beta"]').waitFor();
+    await dashboard.instance.api.invoke('auth.signIn', { name: GATEWAY });
+    await expect.poll(() => statusOf()).toBe('Signed in');
   });
 });

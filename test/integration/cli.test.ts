@@ -177,7 +177,7 @@ describe('gatekey errors', () => {
     const badUrl = await runGatekey(['add', 'x', '--url', 'not-a-url'], { home });
     expect(badUrl.code).toBe(1);
     expect(badUrl.stderr).toMatch(
-      /^gatekey: Invalid gateway url: expected an absolute http\(s\) URL/,
+      /^gatekey: The gateway is not valid: url: expected an absolute http\(s\) URL/,
     );
 
     const unknown = await runGatekey(['login', 'nope'], { home });

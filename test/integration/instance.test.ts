@@ -174,12 +174,14 @@ describe('the control API', () => {
         auth: 'client_credentials',
         header: 'X-Authorization: Bearer {token}',
         tokenToSend: 'id_token',
+        audience: 'api://old',
       },
     });
     const updated = await client.call('gateways.update', {
       name: 'kept',
-      patch: { url: 'http://127.0.0.1:10/mcp' },
+      patch: { url: 'http://127.0.0.1:10/mcp', audience: null },
     });
+    expect(updated.gateway.audience).toBeUndefined();
     expect(updated.gateway).toMatchObject({
       url: 'http://127.0.0.1:10/mcp',
       auth: 'client_credentials',

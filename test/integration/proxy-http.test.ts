@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startProxy } from '../../src-main/core/proxy/index.js';
@@ -290,6 +291,35 @@ describe('failures', () => {
     );
   });
 
+  it('sends a request again, once, when the pooled connection it went out on turns out closed', async () => {
+    const served = new WeakSet<Socket>();
+    const gateway = await gatewayTo((request, res, req) => {
+      // A keep-alive connection the gateway gives up on just as the next request arrives.
+      if (served.has(req.socket)) return void req.socket.destroy();
+      served.add(req.socket);
+      answerJson(request, res, req);
+    });
+    expect((await postRpc()).status).toBe(200);
+    const answer = await postRpc();
+    expect(answer.status).toBe(200);
+    expect(gateway.received.map((request) => request.body)).toEqual(
+      Array(3).fill(rpcRequest('tools/list')),
+    );
+    expect(proxy.log.recent({ gateway: 'raw' }).at(-1)).toMatchObject({
+      status: 200,
+      retried: true,
+      refreshed: false,
+    });
+  });
+
+  it('does not send a request again when a new connection closes before the answer', async () => {
+    const gateway = await gatewayTo((_request, _res, req) => req.socket.destroy());
+    const answer = await postRpc();
+    expect(answer.status).toBe(502);
+    expect(JSON.parse(answer.body).error.message).toContain('Gateway "raw" is unreachable');
+    expect(gateway.received).toHaveLength(1);
+  });
+
   it('answers 502 naming the TLS failure when the gateway does not speak TLS', async () => {
     const gateway = await gatewayTo(answerJson);
     proxy.addGateway({
@@ -358,6 +388,21 @@ describe('failures', () => {
 });
 
 describe('startProxy', () => {
+  it('closes its keep-alive connections to the gateways when it closes', async () => {
+    const own = await startTestProxy({ tokens });
+    const gateway = await gatewayTo(answerJson);
+    own.addGateway(proxy.gateways.get('raw')!);
+    const answer = await plainRequest(own.urlFor('raw'), {
+      method: 'POST',
+      headers: MCP_POST_HEADERS,
+      body: rpcRequest('ping'),
+    });
+    expect(answer.status).toBe(200);
+    expect(gateway.openConnections()).toBe(1);
+    await own.close();
+    await expect.poll(() => gateway.openConnections()).toBe(0);
+  });
+
   it('says which port is taken and how to choose another', async () => {
     await expect(
       startProxy({ port: proxy.port, gateways: new Map(), tokens }),

@@ -110,6 +110,26 @@ describe('the keychain is unavailable when Gatekey starts', () => {
       tokenKeptForLater: 'yes',
     });
   });
+
+  it('leaves no half-added gateway behind when the keychain refuses its secret', async () => {
+    const home = await temporaryHome();
+    const args = ['add', 'other', '--url', rig.mcp.url, '--auth', 'client_credentials'];
+    const secretFlags = ['--client-id', 'x', '--client-secret-stdin'];
+    const refused = await runGatekey([...args, ...secretFlags], {
+      home,
+      env: NO_KEYCHAIN,
+      stdin: 'a-client-secret',
+    });
+    expect(refused.stderr).toMatch(KEYCHAIN_MESSAGE);
+    const retried = await runGatekey([...args, ...secretFlags], {
+      home,
+      env: keyring.env,
+      stdin: 'a-client-secret',
+    });
+    expect(retried.stderr).not.toContain('already exists');
+    expect(retried.code).toBe(0);
+    report('keychain-refused-add', { halfAddedGateway: 'no' });
+  });
 });
 
 describe('the keychain is locked while Gatekey runs', () => {

@@ -2,8 +2,10 @@ import { once } from 'node:events';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMAND_NAMES } from '../../src-main/core/api/contract.js';
 import { connectToInstance } from '../../src-main/core/api/http-client.js';
+import { readInstanceRecord } from '../../src-main/core/instance-file.js';
 import { startIdp, type RunningIdp } from '../../src-main/demo/idp.js';
 import { startDemoMcpServer, type RunningMcpServer } from '../../src-main/demo/mcp-server.js';
 import { temporaryHome } from '../support/cli.js';
@@ -18,9 +20,14 @@ import { startPrivateKeyring, type PrivateKeyring } from '../support/reliability
 import { startServe, type ServeProcess } from '../support/reliability-process.js';
 import { echo, report } from '../support/reliability-rig.js';
 
-const FUZZ_MS = 2000;
+/** Each loop runs 2 s, and on for as many inputs as the slowest answers allow. */
+const FUZZ = { durationMs: 2000, minIterations: 100 };
 /** Longest a hostile request may go without an answer or a close. */
 const ANSWER_TIMEOUT_MS = 5000;
+/** A connection closed without an answer may be a crash: time for the exit to show. */
+const CRASH_GRACE_MS = 150;
+/** Each crash costs a restart; past this many, a loop stops sending (and fails). */
+const MAX_CRASHES_PER_LOOP = 2;
 
 let keyring: PrivateKeyring;
 let idp: RunningIdp;
@@ -36,7 +43,7 @@ beforeAll(async () => {
   mcp = await startDemoMcpServer({ issuer: idp.issuer });
   wild = await startWildUpstream();
   home = await temporaryHome();
-  serve = await startServe({ home, env: keyring.env });
+  serve = await startGatekey();
   const api = (await connectToInstance(home))!;
   const client = idp.clients.confidentialBasic;
   await api.call('gateways.add', {
@@ -54,11 +61,6 @@ beforeAll(async () => {
   });
 });
 
-/** A test that killed Gatekey leaves a fresh one for the next, so each finding stands alone. */
-beforeEach(async () => {
-  if (!serve.alive()) serve = await startServe({ home, env: keyring.env });
-});
-
 afterAll(async () => {
   await serve?.stop();
   wild?.server.close();
@@ -67,30 +69,90 @@ afterAll(async () => {
   await keyring?.stop();
 });
 
-/** The bytes of one request to the running Gatekey, with its own Host unless `head` names one. */
-function request(method: string, target: string, head: string[] = [], body = ''): string {
-  const host = head.some((line) => /^host:/i.test(line)) ? [] : [`Host: 127.0.0.1:${serve.port}`];
-  const length = head.some((line) => /^(content-length|transfer-encoding):/i.test(line))
-    ? []
-    : [`Content-Length: ${Buffer.byteLength(body)}`];
-  return [
-    `${method} ${target} HTTP/1.1`,
-    ...host,
-    ...length,
-    'Connection: close',
-    ...head,
-    '',
-    body,
-  ].join('\r\n');
+function startGatekey(): Promise<ServeProcess> {
+  return startServe({ home, env: keyring.env });
 }
 
-/** Sends one hostile request and insists that Gatekey answers or hangs up, and survives it. */
-async function attack(bytes: string | Buffer, described: string): Promise<RawOutcome> {
-  const outcome = await rawExchange(serve.port, [bytes], { timeoutMs: ANSWER_TIMEOUT_MS });
-  if (!serve.alive())
-    throw new Error(`Gatekey died on ${described}:\n${serve.output().slice(-1500)}`);
-  expect(outcome.timedOut, `no answer and no close for ${described}`).toBe(false);
-  return outcome;
+/**
+ * Sends hostile requests to the running Gatekey. A crash or a hang is recorded with the input
+ * that caused it (a crash restarts Gatekey, so the fuzz goes on); the test fails on any.
+ */
+class Attacker {
+  readonly outcomes: RawOutcome[] = [];
+  readonly findings = new Map<string, string>();
+  #crashes = 0;
+
+  async send(bytes: string | Buffer, input: string): Promise<RawOutcome | undefined> {
+    if (this.findings.has(input) || this.#crashes >= MAX_CRASHES_PER_LOOP) return undefined;
+    const outcome = await rawExchange(serve.port, [bytes], { timeoutMs: ANSWER_TIMEOUT_MS });
+    this.outcomes.push(outcome);
+    const unanswered = outcome.closed && outcome.status === undefined;
+    if (unanswered && (await serve.exitsWithin(CRASH_GRACE_MS))) {
+      this.findings.set(input, `Gatekey died: ${crashCause(serve.output())}`);
+      this.#crashes += 1;
+      serve = await startGatekey();
+    } else if (outcome.timedOut) {
+      this.findings.set(input, `no answer and no close in ${ANSWER_TIMEOUT_MS} ms`);
+    }
+    return outcome;
+  }
+
+  get sent(): number {
+    return this.outcomes.length;
+  }
+
+  /** Answers by status class, e.g. `4xx:120,closed:3`. */
+  tally(): string {
+    const counts = new Map<string, number>();
+    for (const { status, timedOut } of this.outcomes) {
+      const key = timedOut
+        ? 'hung'
+        : status === undefined
+          ? 'closed'
+          : `${Math.floor(status / 100)}xx`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return [...counts].map(([key, count]) => `${key}:${count}`).join(',');
+  }
+
+  expectNoFindings(): void {
+    const described = [...this.findings].map(([input, finding]) => `${finding} ← ${input}`);
+    expect(described).toEqual([]);
+  }
+}
+
+/** The error of a crash and the first stack frame in Gatekey's code, as Node printed them. */
+function crashCause(output: string): string {
+  const error = /^\w*Error: .*$/m.exec(output)?.[0] ?? 'no error printed';
+  const frame = /^\s+at .*src-main\/.*$/m.exec(output)?.[0]?.trim() ?? '';
+  return `${error} ${frame}`;
+}
+
+/** The bytes of one request to the running Gatekey, with its own Host unless `head` names one. */
+function request(
+  method: string,
+  target: string,
+  head: string[] = [],
+  body: Buffer | string = '',
+): Buffer {
+  const bytes = Buffer.from(body);
+  const names = head.map((line) => line.split(':')[0]?.toLowerCase());
+  const host = names.includes('host') ? [] : [`Host: 127.0.0.1:${serve.port}`];
+  const framed = names.includes('content-length') || names.includes('transfer-encoding');
+  const length = framed ? [] : [`Content-Length: ${bytes.length}`];
+  const lines = [`${method} ${target} HTTP/1.1`, ...host, ...length, 'Connection: close', ...head];
+  return Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), bytes]);
+}
+
+/** Any JSON value, nested up to `depth`, with the odd keys that trip careless code. */
+function randomJson(rng: Random, depth: number): unknown {
+  const scalars = [null, true, 0, -1, 1e308, '', 'x'.repeat(rng.int(100)), '__proto__', 'work'];
+  if (depth === 0 || rng.chance(0.4)) return rng.pick(scalars);
+  if (rng.chance(0.3)) return Array.from({ length: rng.int(4) }, () => randomJson(rng, depth - 1));
+  const keys = ['name', 'gateway', 'url', 'patch', 'token', 'kind', '__proto__', 'constructor'];
+  return Object.fromEntries(
+    Array.from({ length: rng.int(5) }, () => [rng.pick(keys), randomJson(rng, depth - 1)]),
+  );
 }
 
 /** A normal IDE session still works: the process is healthy after the fuzz. */
@@ -105,218 +167,191 @@ async function expectHealthy(): Promise<void> {
   }
 }
 
-function tally(outcomes: RawOutcome[]): string {
-  const counts = new Map<string, number>();
-  for (const { status } of outcomes) {
-    const key = status === undefined ? 'closed' : `${Math.floor(status / 100)}xx`;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  return [...counts].map(([key, count]) => `${key}:${count}`).join(',');
-}
-
-const METHODS = [
-  'GET',
-  'POST',
-  'DELETE',
-  'PUT',
-  'PATCH',
-  'OPTIONS',
-  'HEAD',
-  'TRACE',
-  'CONNECT',
-  'PROPFIND',
-  'BREW',
-  'get',
-  'G\u0000T',
-  'M'.repeat(300),
-  '',
-  'GET /',
-  'POST\t',
-];
+// prettier-ignore
+const METHODS = ['GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'OPTIONS', 'HEAD', 'TRACE', 'CONNECT',
+  'PROPFIND', 'BREW', 'get', 'G\u0000T', 'M'.repeat(300), '', 'GET /', 'POST\t'];
+// prettier-ignore
 const CRAFTED_TARGETS = [
-  '/mcp/demo',
-  '/mcp/../api/app.info',
-  '/mcp/%2e%2e/api/app.info',
-  '/mcp/..%2f..%2fapi%2fapp.info',
-  '/mcp/demo/../../api/gateways.list',
-  '/mcp//demo',
-  '/mcp/DEMO',
-  '/mcp/demo%00',
-  '/mcp/__proto__',
-  '/mcp/constructor',
-  '/mcp/demo/%2e%2e/%2e%2e/etc/passwd',
-  '/mcp/wild//[',
-  '/mcp/wild/\\[',
-  '//evil.example/mcp/demo',
-  '*',
-  '/%zz',
-  '/api/%zz',
-  '/api/../mcp/demo',
-  'http://a:99999/',
-  'http://[/',
-  'http://127.0.0.1/mcp/demo',
-  '/mcp/demo?x=%zz',
-  '/mcp/demo#fragment',
-  `/mcp/${'a'.repeat(5000)}`,
-  `/mcp/demo?${'q'.repeat(20_000)}`,
+  '/mcp/demo', '/mcp/../api/app.info', '/mcp/%2e%2e/api/app.info', '/mcp/..%2f..%2fapi%2fapp.info',
+  '/mcp/demo/../../api/gateways.list', '/mcp//demo', '/mcp/DEMO', '/mcp/demo%00', '/mcp/__proto__',
+  '/mcp/constructor', '/mcp/demo/%2e%2e/%2e%2e/etc/passwd', '/mcp/wild//[', '/mcp/wild/\\[',
+  '//evil.example/mcp/demo', '*', '/%zz', '/api/%zz', '/api/../mcp/demo', 'http://a:99999/',
+  'http://[/', 'http://127.0.0.1/mcp/demo', '/mcp/demo?x=%zz', '/mcp/demo#fragment',
+  `/mcp/${'a'.repeat(5000)}`, `/mcp/demo?${'q'.repeat(20_000)}`,
   '/.well-known/oauth-protected-resource/mcp/demo',
 ];
 const TARGET_ALPHABET = 'abcdemowil/.%2eE0AFzZ?#&=[]:@\\~!$\'()*+,;"<>{}|^` \u00e9\u0000';
 
 function randomTarget(rng: Random): string {
-  if (rng.chance(0.4)) return rng.pick(CRAFTED_TARGETS);
+  if (rng.chance(0.3)) return rng.pick(CRAFTED_TARGETS);
   const prefix = rng.pick(['/mcp/demo', '/mcp/wild', '/mcp/', '/api/', '/', '']);
   return prefix + rng.text(rng.int(40), TARGET_ALPHABET);
 }
 
+type HeaderAttack = (rng: Random) => string[];
+
+// prettier-ignore
+const HEADER_ATTACKS: HeaderAttack[] = [
+  (rng) => [`X-Big: ${'a'.repeat(8_000 + rng.int(200_000))}`],
+  (rng) => Array.from({ length: 100 + rng.int(3000) }, (_, i) => `X-H${i}: v`),
+  () => ['NoColonHere'], () => ['Bad Name: x'], () => ['X-Bare: a\rb'], () => ['X-Nul: a\u0000b'],
+  () => [' Folded: x'], () => ['Host: evil.example'],
+  (rng) => [`Host: ${rng.text(20, TARGET_ALPHABET)}`],
+  () => [`Host: 127.0.0.1:${serve.port}`, `Host: 127.0.0.1:${serve.port}`],
+  () => ['Content-Length: 5', 'Content-Length: 6'],
+  () => ['Content-Length: 40', 'Transfer-Encoding: chunked'],
+  () => ['Transfer-Encoding: gzip, chunked'], () => ['Content-Length: 99999999999999999999'],
+  () => ['Content-Length: -1'], () => ['Content-Length: 1e3'], () => ['Content-Length: abc'],
+  () => ['Expect: 100-continue'],
+  () => ['Authorization: Bearer attacker', 'Cookie: session=stolen', 'Proxy-Authorization: x'],
+  (rng) => [`Mcp-Session-Id: ${rng.text(rng.int(3000), TARGET_ALPHABET)}`],
+  () => ['Origin: null'], () => ['Sec-Fetch-Site: cross-site'],
+  (rng) => [`Accept: ${rng.bytes(50).toString('latin1')}`],
+];
+
+type BodyAttack = (rng: Random) => { head: string[]; body: Buffer | string };
+
+// prettier-ignore
+const BODY_ATTACKS: BodyAttack[] = [
+  (rng) => ({ head: [], body: rng.bytes(rng.int(4096)) }),
+  (rng) => ({ head: [], body: '['.repeat(1 + rng.int(100_000)) }),
+  (rng) => ({ head: [], body: `{"jsonrpc":"2.0","id":${'9'.repeat(rng.int(400))},"method":"x"}` }),
+  (rng) => ({ head: [], body: JSON.stringify(Array.from({ length: rng.int(5000) }, () => ({ jsonrpc: '2.0' }))) }),
+  () => ({ head: [], body: 'x'.repeat(2 * 1024 * 1024) }),
+  () => ({ head: ['Transfer-Encoding: chunked'], body: 'zz\r\nnope\r\n0\r\n\r\n' }),
+  () => ({ head: ['Transfer-Encoding: chunked'], body: 'fffffffffffffffff\r\nx\r\n' }),
+  () => ({ head: ['Content-Type: application/json'], body: Buffer.from([0x7b, 0xc3, 0x28, 0xed, 0xa0, 0x80, 0x00]) }),
+];
+
 describe('hostile requests to the proxy', () => {
   it('survives odd methods, request targets and path traversal in the gateway name', async () => {
+    const attacker = new Attacker();
     const upstreamBefore = mcp.requestLog().length;
-    const outcomes: RawOutcome[] = [];
-    const iterations = await fuzzFor(FUZZ_MS, random, async (rng) => {
-      const method = rng.pick(METHODS);
+    await fuzzFor(FUZZ, random, async (rng) => {
       const target = randomTarget(rng);
       const version = rng.pick(['HTTP/1.1', 'HTTP/1.0', 'HTTP/2.0', 'HTTP/1.1 x', 'HTTP/9.9', '']);
-      const bytes = `${method} ${target} ${version}\r\nHost: 127.0.0.1:${serve.port}\r\nConnection: close\r\n\r\n`;
-      outcomes.push(await attack(bytes, JSON.stringify(bytes.slice(0, 200))));
+      const head = `${rng.pick(METHODS)} ${target} ${version}`;
+      const bytes = `${head}\r\nHost: 127.0.0.1:${serve.port}\r\nConnection: close\r\n\r\n`;
+      await attacker.send(bytes, JSON.stringify(head.slice(0, 120)));
     });
     for (const target of CRAFTED_TARGETS)
-      outcomes.push(await attack(request('POST', target, [], '{}'), `POST ${target.slice(0, 80)}`));
+      await attacker.send(request('POST', target, [], '{}'), `POST ${target.slice(0, 80)}`);
 
-    const toOtherGateways = mcp
+    const offTheMcpPath = mcp
       .requestLog()
       .slice(upstreamBefore)
       .filter((entry) => entry.path !== '/mcp');
-    await expectHealthy();
     report('fuzz-request-line', {
-      iterations: iterations + CRAFTED_TARGETS.length,
-      outcomes: tally(outcomes),
-      upstreamHitsOffTheMcpPath: toOtherGateways.length,
-      processAlive: 'yes',
+      iterations: attacker.sent,
+      answers: attacker.tally(),
+      upstreamHitsOffTheMcpPath: offTheMcpPath.length,
+      crashesOrHangs: attacker.findings.size,
     });
+    attacker.expectNoFindings();
+    await expectHealthy();
   });
 
   it('survives huge, malformed and contradictory headers and absurd Content-Length', async () => {
+    const attacker = new Attacker();
     const body = '{"jsonrpc":"2.0","id":1,"method":"ping"}';
-    const headerAttacks: ((rng: Random) => string[])[] = [
-      (rng) => [`X-Big: ${'a'.repeat(8_000 + rng.int(200_000))}`],
-      (rng) => Array.from({ length: 100 + rng.int(3000) }, (_, i) => `X-H${i}: v`),
-      () => ['NoColonHere'],
-      () => ['Bad Name: x'],
-      () => ['X-Bare: a\rb'],
-      () => ['X-Nul: a\u0000b'],
-      () => [' Folded: x'],
-      () => ['Host: evil.example'],
-      (rng) => [`Host: ${rng.text(20, TARGET_ALPHABET)}`],
-      () => [`Host: 127.0.0.1:${serve.port}`, `Host: 127.0.0.1:${serve.port}`],
-      () => ['Content-Length: 5', 'Content-Length: 6'],
-      () => ['Content-Length: 40', 'Transfer-Encoding: chunked'],
-      () => ['Transfer-Encoding: gzip, chunked'],
-      () => ['Content-Length: 99999999999999999999'],
-      () => ['Content-Length: -1'],
-      () => ['Content-Length: 1e3'],
-      () => ['Content-Length: abc'],
-      () => ['Expect: 100-continue'],
-      () => ['Authorization: Bearer attacker', 'Cookie: session=stolen', 'Proxy-Authorization: x'],
-      (rng) => [`Mcp-Session-Id: ${rng.text(rng.int(3000), TARGET_ALPHABET)}`],
-      () => ['Origin: null'],
-      () => ['Sec-Fetch-Site: cross-site'],
-      (rng) => [`Accept: ${rng.bytes(50).toString('latin1')}`],
-    ];
-    const outcomes: RawOutcome[] = [];
-    const iterations = await fuzzFor(FUZZ_MS, random, async (rng) => {
-      const head = rng.pick(headerAttacks)(rng);
-      const bytes = request('POST', '/mcp/demo', head, body);
-      outcomes.push(await attack(bytes, `headers ${JSON.stringify(head.join('|').slice(0, 200))}`));
+    await fuzzFor(FUZZ, random, async (rng) => {
+      const head = rng.pick(HEADER_ATTACKS)(rng);
+      const input = `headers ${JSON.stringify(head.join('|').slice(0, 120))}`;
+      await attacker.send(request('POST', '/mcp/demo', head, body), input);
     });
+    report('fuzz-headers', {
+      iterations: attacker.sent,
+      answers: attacker.tally(),
+      crashesOrHangs: attacker.findings.size,
+    });
+    attacker.expectNoFindings();
     await expectHealthy();
-    report('fuzz-headers', { iterations, outcomes: tally(outcomes), processAlive: 'yes' });
   });
 
   it('survives invalid JSON, huge bodies and chunked nonsense', async () => {
-    const bodies: ((rng: Random) => { head: string[]; body: string | Buffer })[] = [
-      (rng) => ({ head: [], body: rng.bytes(rng.int(4096)).toString('latin1') }),
-      (rng) => ({ head: [], body: '['.repeat(1 + rng.int(100_000)) }),
-      (rng) => ({
-        head: [],
-        body: `{"jsonrpc":"2.0","id":${'9'.repeat(rng.int(400))},"method":"x"}`,
-      }),
-      (rng) => ({
-        head: [],
-        body: JSON.stringify(Array.from({ length: rng.int(5000) }, () => ({ jsonrpc: '2.0' }))),
-      }),
-      () => ({ head: [], body: 'x'.repeat(2 * 1024 * 1024) }),
-      () => ({ head: ['Transfer-Encoding: chunked'], body: 'zz\r\nnope\r\n0\r\n\r\n' }),
-      () => ({ head: ['Transfer-Encoding: chunked'], body: 'fffffffffffffffff\r\nx\r\n' }),
-      () => ({ head: ['Content-Type: application/json'], body: '\u0000\uffff\ud800' }),
-    ];
-    const outcomes: RawOutcome[] = [];
-    const iterations = await fuzzFor(FUZZ_MS, random, async (rng) => {
-      const { head, body } = rng.pick(bodies)(rng);
-      const bytes = Buffer.concat([
-        Buffer.from(request('POST', '/mcp/demo', head)),
-        Buffer.from(body),
-      ]);
-      outcomes.push(await attack(bytes, `body ${JSON.stringify(String(body).slice(0, 80))}`));
+    const attacker = new Attacker();
+    await fuzzFor(FUZZ, random, async (rng) => {
+      const { head, body } = rng.pick(BODY_ATTACKS)(rng);
+      const input = `body ${JSON.stringify(Buffer.from(body).toString('latin1').slice(0, 80))}`;
+      await attacker.send(request('POST', '/mcp/demo', head, body), input);
     });
+    report('fuzz-bodies', {
+      iterations: attacker.sent,
+      answers: attacker.tally(),
+      crashesOrHangs: attacker.findings.size,
+    });
+    attacker.expectNoFindings();
     await expectHealthy();
-    report('fuzz-bodies', { iterations, outcomes: tally(outcomes), processAlive: 'yes' });
+  });
+
+  it('answers any call to the control API, even an authorized malformed one', async () => {
+    const attacker = new Attacker();
+    await fuzzFor(FUZZ, random, async (rng) => {
+      const { secret } = (await readInstanceRecord(home))!;
+      const command = rng.chance(0.5)
+        ? rng.pick(COMMAND_NAMES)
+        : rng.pick(['%zz', '%E0%A4%A', '__proto__', 'constructor', '..%2Fgateways.list', '']) +
+          rng.text(rng.int(10), TARGET_ALPHABET.replace(/[ #?\u0000]/g, ''));
+      const body = rng.chance(0.5) ? JSON.stringify(randomJson(rng, 4)) : rng.bytes(rng.int(200));
+      const head = [`Authorization: Bearer ${secret}`, 'Content-Type: application/json'];
+      const input = `POST /api/${command} ${JSON.stringify(String(body).slice(0, 60))}`;
+      await attacker.send(request('POST', `/api/${command}`, head, body), input);
+    });
+    report('fuzz-control-api', {
+      iterations: attacker.sent,
+      answers: attacker.tally(),
+      crashesOrHangs: attacker.findings.size,
+    });
+    attacker.expectNoFindings();
+    await expectHealthy();
   });
 
   it('keeps serving IDEs while slow-loris clients hold connections open', async () => {
-    const headersOnly = request('POST', '/mcp/demo', ['Content-Length: 1000']);
+    const promisedBody = request('POST', '/mcp/demo', ['Content-Length: 1000']);
+    const halfHeaders = `POST /mcp/demo HTTP/1.1\r\nHost: 127.0.0.1:${serve.port}\r\nX-`;
     const stalled = Array.from({ length: 50 }, (_, index) =>
-      rawExchange(
-        serve.port,
-        index % 2 === 0
-          ? [headersOnly, '{"json']
-          : [`POST /mcp/demo HTTP/1.1\r\nHost: 127.0.0.1:${serve.port}\r\nX-`],
-        { timeoutMs: 3000 },
-      ),
+      rawExchange(serve.port, index % 2 === 0 ? [promisedBody, '{"json'] : [halfHeaders], {
+        timeoutMs: 3000,
+      }),
     );
     const started = performance.now();
     await expectHealthy();
-    const normalRequestMs = Math.round(performance.now() - started);
+    const normalSessionMs = Math.round(performance.now() - started);
     await Promise.all(stalled);
     await expectHealthy();
-    expect(normalRequestMs).toBeLessThan(2500);
-    report('slow-loris', { stalledConnections: stalled.length, normalSessionMs: normalRequestMs });
+    expect(normalSessionMs).toBeLessThan(2500);
+    report('slow-loris', { stalledConnections: stalled.length, normalSessionMs });
   });
 
   it('relays whatever an upstream sends (bad SSE, bad HTTP) without crashing or leaking off-origin', async () => {
-    const outcomes: RawOutcome[] = [];
+    const attacker = new Attacker();
     let offOriginRewrites = 0;
-    const iterations = await fuzzFor(FUZZ_MS, random, async (rng) => {
+    await fuzzFor(FUZZ, random, async (rng) => {
       const answer = rng.pick(WILD_ANSWERS)(rng);
       wild.next = answer.bytes;
       const method = rng.pick(['GET', 'POST']);
-      const bytes = request(
-        method,
-        '/mcp/wild',
-        ['Accept: text/event-stream, application/json'],
-        method === 'POST' ? '{}' : '',
-      );
-      const outcome = await attack(bytes, `upstream answer ${answer.name}`);
-      outcomes.push(outcome);
+      const accept = ['Accept: text/event-stream, application/json'];
+      const bytes = request(method, '/mcp/wild', accept, method === 'POST' ? '{}' : '');
+      const outcome = await attacker.send(bytes, `upstream answers with ${answer.name}`);
       if (
-        /data: [^\n]*\/mcp\/wild[^\n]*evil\.example|data: http:\/\/evil\.example\/mcp\//.test(
-          outcome.received,
-        )
+        outcome &&
+        /data: \S*evil\.example\S*\/mcp\/|data: \S*\/mcp\/wild\S*evil/.test(outcome.received)
       )
         offOriginRewrites += 1;
     });
-    expect(offOriginRewrites).toBe(0);
-    await expectHealthy();
     report('fuzz-upstream-answers', {
-      iterations,
-      outcomes: tally(outcomes),
+      iterations: attacker.sent,
+      answers: attacker.tally(),
       offOriginRewrites,
-      processAlive: 'yes',
+      crashesOrHangs: attacker.findings.size,
     });
+    expect(offOriginRewrites).toBe(0);
+    attacker.expectNoFindings();
+    await expectHealthy();
   });
 });
 
-/** An upstream that answers the next request with exactly the bytes the test chose. */
+/** An upstream that answers every request with exactly the bytes the test chose. */
 interface WildUpstream {
   server: Server;
   port: number;
@@ -330,9 +365,7 @@ async function startWildUpstream(): Promise<WildUpstream> {
     socket.on('error', () => undefined);
     socket.on('data', (data) => {
       head += data.toString('latin1');
-      if (!head.includes('\r\n\r\n')) return;
-      head = '';
-      socket.end(upstream.next);
+      if (head.includes('\r\n\r\n')) socket.end(upstream.next);
     });
   });
   await once(upstream.server.listen(0, '127.0.0.1'), 'listening');
@@ -345,19 +378,11 @@ const sse = (events: string | Buffer) =>
     Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n'),
     Buffer.from(events),
   ]);
-const ENDPOINTS = [
-  '/messages?session=1',
-  'http://evil.example/steal',
-  '//evil.example/x',
-  'javascript:alert(1)',
-  '',
-  ' ',
-  '\u0000',
-  'http://[',
-  '/'.repeat(20_000),
-  '../../../../etc/passwd',
-  'http://127.0.0.1:1/elsewhere',
-];
+// prettier-ignore
+const ENDPOINTS = ['/messages?session=1', 'http://evil.example/steal', '//evil.example/x',
+  'javascript:alert(1)', '', ' ', '\u0000', 'http://[', '/'.repeat(20_000), '../../../../etc/passwd',
+  'http://127.0.0.1:1/elsewhere'];
+// prettier-ignore
 const WILD_ANSWERS: ((rng: Random) => { name: string; bytes: Buffer })[] = [
   (rng) => ({ name: 'random SSE bytes', bytes: sse(rng.bytes(rng.int(10_000))) }),
   (rng) => {
@@ -369,33 +394,21 @@ const WILD_ANSWERS: ((rng: Random) => { name: string; bytes: Buffer })[] = [
     };
   },
   (rng) => ({
-    name: 'endpoint with invalid UTF-8',
-    bytes: sse(
-      Buffer.concat([Buffer.from('event: endpoint\ndata: /m'), rng.bytes(20), Buffer.from('\n\n')]),
-    ),
+    name: 'an endpoint in invalid UTF-8',
+    bytes: sse(Buffer.concat([Buffer.from('event: endpoint\ndata: /m'), rng.bytes(20), Buffer.from('\n\n')])),
   }),
   () => ({ name: 'an endless line', bytes: sse(`event: endpoint\ndata: ${'x'.repeat(50_000)}`) }),
-  (rng) => ({ name: 'not HTTP at all', bytes: rng.bytes(200) }),
+  (rng) => ({ name: 'bytes that are not HTTP', bytes: rng.bytes(200) }),
+  () => ({ name: 'a short body', bytes: Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort') }),
+  () => ({ name: 'a bad status line', bytes: Buffer.from('HTTP/1.1 9999 What\r\n\r\n') }),
   () => ({
-    name: 'short body',
-    bytes: Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort'),
-  }),
-  () => ({ name: 'bad status line', bytes: Buffer.from('HTTP/1.1 9999 What\r\n\r\n') }),
-  () => ({
-    name: 'switching protocols',
-    bytes: Buffer.from(
-      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
-    ),
+    name: '101 Switching Protocols',
+    bytes: Buffer.from('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'),
   }),
   () => ({
-    name: 'bad chunk',
-    bytes: Buffer.from(
-      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/event-stream\r\n\r\nzz\r\n',
-    ),
+    name: 'a bad chunk',
+    bytes: Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/event-stream\r\n\r\nzz\r\n'),
   }),
-  () => ({
-    name: 'huge header',
-    bytes: Buffer.from(`HTTP/1.1 200 OK\r\nX-Big: ${'b'.repeat(100_000)}\r\n\r\n`),
-  }),
+  () => ({ name: 'a 100 KB header', bytes: Buffer.from(`HTTP/1.1 200 OK\r\nX-Big: ${'b'.repeat(100_000)}\r\n\r\n`) }),
   () => ({ name: 'nothing', bytes: Buffer.alloc(0) }),
 ];

@@ -30,9 +30,8 @@ export class Random {
   }
 
   pick<T>(items: readonly T[]): T {
-    const item = items[this.int(items.length)];
-    if (item === undefined) throw new RangeError('pick() from an empty list');
-    return item;
+    if (items.length === 0) throw new RangeError('pick() from an empty list');
+    return items[this.int(items.length)] as T;
   }
 
   bytes(length: number): Buffer {
@@ -45,21 +44,25 @@ export class Random {
   }
 }
 
-/** Runs `attempt` with fresh inputs until `durationMs` is over; returns how many ran. */
+/**
+ * Runs `attempt` with fresh inputs until `durationMs` is over and at least `minIterations` ran
+ * (so one slow input cannot use up the whole budget); returns how many ran.
+ */
 export async function fuzzFor(
-  durationMs: number,
+  { durationMs, minIterations = 0 }: { durationMs: number; minIterations?: number },
   random: Random,
   attempt: (random: Random, iteration: number) => void | Promise<void>,
 ): Promise<number> {
   const deadline = performance.now() + durationMs;
   let iterations = 0;
-  while (performance.now() < deadline) await attempt(random, iterations++);
+  while (performance.now() < deadline || iterations < minIterations)
+    await attempt(random, iterations++);
   return iterations;
 }
 
 /** What came back for raw bytes sent to a server. */
 export interface RawOutcome {
-  /** The status of the first response, if one arrived. */
+  /** The status of the final (not 1xx) response, if one arrived. */
   status?: number;
   /** Everything received, as latin1 text. */
   received: string;
@@ -85,7 +88,7 @@ export function rawExchange(
     const finish = (ending: { closed: boolean; timedOut: boolean }) => {
       clearTimeout(timer);
       socket.destroy();
-      const status = /^HTTP\/1\.[01] (\d{3})/.exec(received)?.[1];
+      const status = /(?:^|\r\n)HTTP\/1\.[01] ([2-9]\d\d)/.exec(received)?.[1];
       resolve({ received, ...ending, ...(status ? { status: Number(status) } : {}) });
     };
     const timer = setTimeout(() => finish({ closed: false, timedOut: true }), options.timeoutMs);

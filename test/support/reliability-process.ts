@@ -14,6 +14,8 @@ export interface ServeProcess {
   /** Everything it printed so far, stdout and stderr. */
   output(): string;
   alive(): boolean;
+  /** Whether the process is gone within `ms`. */
+  exitsWithin(ms: number): Promise<boolean>;
   /** Sends `signal` and waits until the process is gone. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -49,6 +51,7 @@ export async function startServe(options: {
     origin: `http://127.0.0.1:${port}`,
     output: () => output,
     alive,
+    exitsWithin: (ms) => Promise.race([exited.then(() => true), delay(ms).then(() => !alive())]),
     async stop(signal = 'SIGTERM') {
       if (alive()) child.kill(signal);
       await exited;

@@ -44,6 +44,28 @@ describe('the gateway form', () => {
     expect(GatewaySchema.safeParse(gateway).success).toBe(true);
   });
 
+  it('leaves out what the chosen way of signing in hides', () => {
+    const filled = {
+      issuer: 'https://idp.example.com',
+      clientId: 'app',
+      scopes: 'a',
+      redirectUri: 'bad',
+    };
+    expect(gatewayFromForm(form({ ...filled, auth: 'none' }))).toEqual(
+      gatewayFromForm(form({ auth: 'none' })),
+    );
+    const machine = gatewayFromForm(form({ ...filled, auth: 'client_credentials' }));
+    expect(machine).toMatchObject({
+      issuer: 'https://idp.example.com',
+      clientId: 'app',
+      scopes: ['a'],
+    });
+    expect(machine.redirectUri).toBeUndefined();
+    expect(
+      validateForm(form({ ...filled, auth: 'client_credentials', clientSecret: 's' }), false),
+    ).toEqual({});
+  });
+
   it('round-trips a stored gateway through the form', () => {
     const stored = GatewaySchema.parse({
       name: 'entra',

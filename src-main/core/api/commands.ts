@@ -163,16 +163,21 @@ export function createApi(deps: ApiDependencies): Api {
     'gateways.list': async () => Promise.all(deps.store.list().map(view)),
     'gateways.get': async ({ name }) => view(deps.store.require(name)),
     'gateways.add': async (input) => {
-      const gateway = deps.store.add(parseInput(GatewaySchema, input.gateway, 'gateway'));
+      const gateway = deps.store.add(parseInput(GatewaySchema, input.gateway, 'The gateway'));
       await saveSecrets(gateway.name, input);
       await deps.tokens.reload(gateway.name);
       gatewaysChanged();
       return view(gateway);
     },
     'gateways.update': async (input) => {
-      // The store validates the merged gateway; a schema here would fill in defaults and reset fields.
-      const patch = parseInput(z.record(z.string(), z.unknown()), input.patch, 'gateway patch');
-      const gateway = deps.store.update(input.name, patch as Partial<GatewayInput>);
+      // The store validates the merged gateway; a schema here would fill in defaults and reset
+      // fields. JSON has no undefined, so null sends a field back to its default.
+      const patch = parseInput(z.record(z.string(), z.unknown()), input.patch, 'The gateway patch');
+      const fields = Object.entries(patch).map(([key, value]) => [key, value ?? undefined]);
+      const gateway = deps.store.update(
+        input.name,
+        Object.fromEntries(fields) as Partial<GatewayInput>,
+      );
       discoveries.forget(input.name);
       await saveSecrets(input.name, input);
       await deps.tokens.reload(gateway.name);
@@ -191,7 +196,7 @@ export function createApi(deps: ApiDependencies): Api {
       const draft = parseInput(
         GatewaySchema,
         { name: 'discovery', ...(gateway as object) },
-        'gateway',
+        'The gateway',
       );
       return discover(draft);
     },
@@ -253,7 +258,7 @@ export function createApi(deps: ApiDependencies): Api {
         );
       }
       const demo = await deps.startDemo();
-      const input = parseInput(GatewaySchema, demo.gateway, 'gateway');
+      const input = parseInput(GatewaySchema, demo.gateway, 'The demo gateway');
       if (deps.store.get(input.name)) deps.store.remove(input.name);
       const gateway = deps.store.add(input);
       await saveSecrets(gateway.name, demo);
@@ -273,7 +278,7 @@ export function createApi(deps: ApiDependencies): Api {
     if (!schema) {
       throw new GatekeyError('invalid_input', `Unknown command "${String(command)}".`);
     }
-    const parsed = parseInput(schema, input ?? {}, `input for ${command}`);
+    const parsed = parseInput(schema, input ?? {}, `The input of ${command}`);
     const handler = handlers[command] as (input: unknown) => Promise<CommandOutputs[C]>;
     return handler(parsed);
   }

@@ -7,9 +7,9 @@ import { z } from 'zod';
 import type { Gateway } from '../gateways/schema.js';
 import type { DiscoveryResult, SignInProgress } from '../oauth/types.js';
 import type { GatewayStatus } from '../tokens/types.js';
-import type { InspectionReport } from '../jwt/index.js';
-import type { RequestLogEntry } from '../proxy/index.js';
-import type { ClientConfigPlan, WriteResult } from '../clients/index.js';
+import type { InspectionReport } from '../jwt/types.js';
+import type { RequestLogEntry } from '../proxy/log-types.js';
+import type { ClientConfigPlan, WriteResult } from '../clients/types.js';
 
 const gatewayName = z.object({ name: z.string().min(1) });
 const tokenKind = z.enum(['access_token', 'id_token']);

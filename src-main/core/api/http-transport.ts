@@ -35,6 +35,7 @@ export class ControlApi {
 
   /** Handles `/api/*` and the login path; returns false for anything else. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
+    if (!URL.canParse(req.url ?? '/', 'http://localhost')) return false;
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === DASHBOARD_LOGIN_PATH) {
       this.login(url.searchParams.get('ticket'), res);
@@ -102,7 +103,7 @@ export class ControlApi {
       sendEnvelope(res, 400, { error: toApiError(error) });
       return;
     }
-    const envelope = await this.api.call(decodeURIComponent(command), input);
+    const envelope = await this.api.call(command, input);
     sendEnvelope(res, 'error' in envelope ? statusFor(envelope.error.code) : 200, envelope);
   }
 

@@ -20,9 +20,10 @@ export interface ClientTarget {
 
 /** Where the user's files live; a parameter so that paths for every OS can be computed and tested. */
 export interface Environment {
-  platform: NodeJS.Platform;
+  /** `process.platform`: 'linux', 'darwin', 'win32', … */
+  platform: string;
   homedir: string;
-  env: NodeJS.ProcessEnv;
+  env: Readonly<Record<string, string | undefined>>;
   cwd: string;
 }
 

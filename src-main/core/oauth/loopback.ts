@@ -121,6 +121,8 @@ export class AuthorizationCallbackListener {
     if (request.headers.host?.toLowerCase() !== this.redirect.host) {
       return reply(response, 421, noticePage(`This page is only served as ${this.redirect.host}.`));
     }
+    if (!URL.canParse(request.url ?? '/', this.redirect.href))
+      return reply(response, 404, noticePage('Nothing here.'));
     const url = new URL(request.url ?? '/', this.redirect);
     if (url.pathname !== this.redirect.pathname) {
       return reply(response, 404, noticePage('Nothing here.'));

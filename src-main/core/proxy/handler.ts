@@ -74,12 +74,14 @@ function answerWithoutGateway(
 export function createProxyHandler(
   options: ProxyOptions & { publicOrigin: () => string },
 ): ProxyHandler {
-  const pool = new UpstreamPool();
+  const upstreamTimeoutMs = options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
+  // Connecting gets as long as the whole wait for the answer, whose deadline the exchange keeps.
+  const pool = new UpstreamPool({ connectTimeoutMs: upstreamTimeoutMs });
   const settings = {
     tokens: options.tokens,
     log: options.log ?? new RequestLog(),
     pool,
-    upstreamTimeoutMs: options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
+    upstreamTimeoutMs,
     maxRetryBodyBytes: options.maxRetryBodyBytes ?? DEFAULT_MAX_RETRY_BODY_BYTES,
   };
   const allowedOrigins = options.allowedOrigins ?? [];

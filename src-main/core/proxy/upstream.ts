@@ -1,16 +1,12 @@
-import http from 'node:http';
-import https from 'node:https';
 import type { Gateway } from '../gateways/schema.js';
+import type { LentConnection } from './connections.js';
+import { OriginConnections } from './connections.js';
 
 /** How the proxy reaches one gateway, worked out once per gateway definition. */
 export interface UpstreamTarget {
-  readonly request: typeof http.request;
   /** The gateway URL, for messages. */
   readonly url: string;
-  readonly agent: http.Agent;
-  /** Without IPv6 brackets, as node:net wants it. */
-  readonly hostname: string;
-  readonly port: number;
+  /** Where its connections go; they are pooled per origin. */
   readonly origin: string;
   /** The gateway URL's path and query: what `/mcp/<name>` maps to. */
   readonly path: string;
@@ -50,11 +46,17 @@ function plainHttpRefusal(gateway: Gateway, url: URL): string | undefined {
   return `Gateway "${gateway.name}" uses plain http to ${url.host}, which would expose its tokens on the network.`;
 }
 
-/** Keep-alive connection pools to the upstreams, and each gateway's prepared target. */
+export interface UpstreamPoolOptions {
+  /** Time allowed to connect (and for TLS); default 10 s. */
+  connectTimeoutMs?: number;
+}
+
+/** Keep-alive connections to the upstreams, per origin, and each gateway's prepared target. */
 export class UpstreamPool {
-  private readonly httpAgent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true, scheduling: 'lifo' });
+  private readonly origins = new Map<string, OriginConnections>();
   private readonly targets = new WeakMap<Gateway, UpstreamTarget>();
+
+  constructor(private readonly options: UpstreamPoolOptions = {}) {}
 
   targetFor(gateway: Gateway): UpstreamTarget {
     let target = this.targets.get(gateway);
@@ -65,25 +67,38 @@ export class UpstreamPool {
     return target;
   }
 
+  /** A connection to the target's origin for one request. */
+  connectionTo(target: UpstreamTarget): LentConnection {
+    let connections = this.origins.get(target.origin);
+    if (connections === undefined) {
+      connections = new OriginConnections(target.origin, {
+        pipelining: 1,
+        // The exchange keeps its own deadline to the headers, and an event stream may stay quiet
+        // for as long as it likes, as it may direct.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+        connect: { timeout: this.options.connectTimeoutMs },
+      });
+      this.origins.set(target.origin, connections);
+    }
+    return connections.lend();
+  }
+
+  /** Closes every upstream connection, with any request on it; later requests open new ones. */
   destroy(): void {
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    for (const connections of this.origins.values()) connections.destroy();
+    this.origins.clear();
   }
 
   private prepare(gateway: Gateway): UpstreamTarget {
     const url = new URL(gateway.url);
-    const isHttps = url.protocol === 'https:';
     const credential = gateway.auth === 'none' ? undefined : parseHeaderTemplate(gateway.header);
     const extraHeaders = Object.entries(gateway.extraHeaders ?? {});
     const ownHeaderNames = new Set(['host', ...extraHeaders.map(([name]) => name.toLowerCase())]);
     if (credential) ownHeaderNames.add(credential.name.toLowerCase());
     const refusal = plainHttpRefusal(gateway, url);
     return {
-      request: isHttps ? https.request : http.request,
       url: gateway.url,
-      agent: isHttps ? this.httpsAgent : this.httpAgent,
-      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
-      port: Number(url.port) || (isHttps ? 443 : 80),
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
       fixedHeaders: ['Host', url.host, ...extraHeaders.flat()],

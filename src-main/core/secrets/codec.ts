@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { GatekeyError } from '../errors.js';
-import { describeIssues } from '../gateways/store.js';
+import { describeIssues } from '../validation.js';
 import type { GatewaySecrets } from './types.js';
 
 // Loose objects: a field added to GatewaySecrets later must not make older entries unreadable.

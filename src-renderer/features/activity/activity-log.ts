@@ -10,7 +10,7 @@ export interface LogFilter {
 export const isErrorEntry = (entry: RequestLogEntry): boolean =>
   entry.error !== undefined || entry.status >= 400;
 
-export function matchesFilter(entry: RequestLogEntry, filter: LogFilter): boolean {
+function matchesFilter(entry: RequestLogEntry, filter: LogFilter): boolean {
   if (filter.gateway && entry.gateway !== filter.gateway) return false;
   if (filter.status === 'error') return isErrorEntry(entry);
   if (filter.status === 'ok') return !isErrorEntry(entry);

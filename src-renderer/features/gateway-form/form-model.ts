@@ -91,24 +91,38 @@ function resourceOf(values: FormValues): string | false | undefined {
   return values.omitResource ? false : optional(values.resource);
 }
 
-/** The gateway the form describes, with empty fields left out so that defaults apply. */
+/**
+ * The gateway the form describes, with empty fields left out so that defaults apply, and the
+ * fields the chosen way of signing in hides left out too.
+ */
 export function gatewayFromForm(values: FormValues): Record<string, unknown> {
+  const candidate = gatewayCandidate(values);
+  return Object.fromEntries(Object.entries(candidate).filter(([, value]) => value !== undefined));
+}
+
+/** For an edit: every field the form shows, an emptied one as null (back to its default). */
+export function gatewayPatchFromForm(values: FormValues): Record<string, unknown> {
+  const { name: _name, ...fields } = gatewayCandidate(values);
+  return Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, value ?? null]));
+}
+
+function gatewayCandidate(values: FormValues): Record<string, unknown> {
   const scopes = values.scopes.split(/[\s,]+/).filter(Boolean);
-  const candidate: Record<string, unknown> = {
+  const signsIn = values.auth !== 'none';
+  return {
     name: values.name.trim(),
     url: values.url.trim(),
     auth: values.auth,
-    issuer: optional(values.issuer),
-    clientId: optional(values.clientId),
-    scopes: scopes.length > 0 ? scopes : undefined,
+    issuer: signsIn ? optional(values.issuer) : undefined,
+    clientId: signsIn ? optional(values.clientId) : undefined,
+    scopes: signsIn && scopes.length > 0 ? scopes : undefined,
     resource: resourceOf(values),
     audience: optional(values.audience),
-    redirectUri: optional(values.redirectUri),
+    redirectUri: values.auth === 'pkce' ? optional(values.redirectUri) : undefined,
     tokenToSend: values.tokenToSend,
     header: optional(values.header),
     extraHeaders: parseExtraHeaders(values.extraHeaders).headers,
   };
-  return Object.fromEntries(Object.entries(candidate).filter(([, value]) => value !== undefined));
 }
 
 const isFormField = (key: unknown): key is FormField =>

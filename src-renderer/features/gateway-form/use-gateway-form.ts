@@ -6,6 +6,7 @@ import {
   fieldOfError,
   formFromGateway,
   gatewayFromForm,
+  gatewayPatchFromForm,
   suggestName,
   validateForm,
   type FieldErrors,
@@ -76,7 +77,7 @@ export function useGatewayForm(
   };
 
   const secretInput = () => {
-    if (values.clientSecret) return { clientSecret: values.clientSecret };
+    if (values.clientSecret && values.auth !== 'none') return { clientSecret: values.clientSecret };
     return removeSecret ? { clientSecret: '' } : {};
   };
 
@@ -84,10 +85,13 @@ export function useGatewayForm(
     setSubmitted((count) => count + 1);
     setFormError(undefined);
     if (Object.keys(errors).length > 0) return;
-    const { name, ...patch } = gatewayFromForm(values);
     const outcome = existing
-      ? await update.run({ name: existing.gateway.name, patch, ...secretInput() })
-      : await add.run({ gateway: { name, ...patch }, ...secretInput() });
+      ? await update.run({
+          name: existing.gateway.name,
+          patch: gatewayPatchFromForm(values),
+          ...secretInput(),
+        })
+      : await add.run({ gateway: gatewayFromForm(values), ...secretInput() });
     if ('result' in outcome) onSaved(outcome.result);
     else showServerError(outcome.error);
   };

@@ -1,6 +1,6 @@
 import type { SignInProgress, SignInStep } from '../../api/types.js';
 
-export const SIGN_IN_STEPS: readonly { step: SignInStep; label: string }[] = [
+const SIGN_IN_STEPS: readonly { step: SignInStep; label: string }[] = [
   { step: 'discovery', label: 'Find the authorization server' },
   { step: 'registration', label: 'Register Gatekey as a client' },
   { step: 'browser', label: 'Sign in in your browser' },
