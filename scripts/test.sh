@@ -8,7 +8,11 @@ cd "$(dirname "$0")/.."
 run_checks() {
   npm run typecheck
   npm run lint
-  npx vitest run "$@"
+  local status=0
+  rm -f test-results/vitest.json
+  npx vitest run "$@" || status=$?
+  [[ -f test-results/vitest.json ]] && node scripts/test-summary.mjs test-results/vitest.json
+  return "$status"
 }
 
 if [[ "$(uname -s)" == "Linux" && -z "${GATEKEY_TEST_SESSION:-}" ]]; then

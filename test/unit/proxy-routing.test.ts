@@ -84,6 +84,15 @@ describe('upstream paths', () => {
     ).toBeUndefined();
   });
 
+  it('prepares a target once per definition, which the copies a store hands out share', () => {
+    const definition = gateway({ url: 'https://gw.example/mcp' });
+    const prepared = pool.targetFor(definition);
+    expect(pool.targetFor(structuredClone(definition))).toBe(prepared);
+    const moved = pool.targetFor({ ...definition, url: 'https://moved.example/mcp' });
+    expect(moved).not.toBe(prepared);
+    expect(moved.origin).toBe('https://moved.example');
+  });
+
   it('refuses plain http off loopback unless allowHttp', () => {
     expect(pool.targetFor(gateway({ url: 'http://gw.example/mcp' })).refusal).toContain(
       'plain http',

@@ -54,16 +54,21 @@ export interface UpstreamPoolOptions {
 /** Keep-alive connections to the upstreams, per origin, and each gateway's prepared target. */
 export class UpstreamPool {
   private readonly origins = new Map<string, OriginConnections>();
-  private readonly targets = new WeakMap<Gateway, UpstreamTarget>();
+  /** By gateway name, with the definition each target was made from. */
+  private readonly targets = new Map<string, { definition: string; target: UpstreamTarget }>();
 
   constructor(private readonly options: UpstreamPoolOptions = {}) {}
 
+  /**
+   * The gateway's target, made again only when its definition changes. The gateway store hands out
+   * a fresh copy on every call, so the definition is compared by value.
+   */
   targetFor(gateway: Gateway): UpstreamTarget {
-    let target = this.targets.get(gateway);
-    if (target === undefined) {
-      target = this.prepare(gateway);
-      this.targets.set(gateway, target);
-    }
+    const definition = JSON.stringify(gateway);
+    const known = this.targets.get(gateway.name);
+    if (known?.definition === definition) return known.target;
+    const target = this.prepare(gateway);
+    this.targets.set(gateway.name, { definition, target });
     return target;
   }
 
