@@ -26,6 +26,8 @@ const TOKEN_TTL_SECONDS = 3;
 const SAMPLE_EVERY_MS = 10_000;
 /** A client reconnects (a new MCP session) after this many failures in a row. */
 const RECONNECT_AFTER_FAILURES = 3;
+/** Memory grows while caches and pools fill; the trend is measured after this. */
+const WARM_UP_SECONDS = 30;
 /** Longer than the servers' keep-alive timeout (5 s): idle pooled sockets are gone by then. */
 const SETTLE_MS = 6000;
 
@@ -107,22 +109,30 @@ async function connect(url: string): Promise<Client> {
 
 type ToolContent = { text?: string }[];
 
-/** One round of what an IDE does: two quick calls and one streamed call with progress. */
-async function round(client: Client, id: string): Promise<void> {
-  const echoed = await client.callTool({ name: 'echo', arguments: { text: id } });
-  if ((echoed.content as ToolContent)[0]?.text !== id) throw new Error('echo answered wrong');
-  const sum = await client.callTool({ name: 'add', arguments: { a: 2, b: 3 } });
-  if ((sum.content as ToolContent)[0]?.text !== '5') throw new Error('add answered wrong');
+/** One tool call that must answer `expected` after `progressSteps` progress notifications. */
+async function call(
+  client: Client,
+  tool: { name: string; arguments: Record<string, unknown> },
+  expected: { text: string; progressSteps?: number },
+  tally: Tally,
+): Promise<void> {
   let progress = 0;
-  const counted = await client.callTool(
-    { name: 'count', arguments: { to: 5, delayMs: 20 } },
-    undefined,
-    {
-      onprogress: () => (progress += 1),
-    },
-  );
-  if ((counted.content as ToolContent)[0]?.text !== 'Counted to 5.' || progress !== 5)
-    throw new Error(`count streamed ${progress} of 5 progress notifications`);
+  const result = await client.callTool(tool, undefined, {
+    onprogress: () => (progress += 1),
+  });
+  const text = (result.content as ToolContent)[0]?.text;
+  if (text !== expected.text) throw new Error(`${tool.name} answered "${text}"`);
+  if (progress !== (expected.progressSteps ?? 0))
+    throw new Error(`${tool.name} streamed ${progress} progress notifications`);
+  tally.served += 1;
+}
+
+/** One round of what an IDE does: two quick calls and one streamed call with progress. */
+async function round(client: Client, id: string, tally: Tally): Promise<void> {
+  await call(client, { name: 'echo', arguments: { text: id } }, { text: id }, tally);
+  await call(client, { name: 'add', arguments: { a: 2, b: 3 } }, { text: '5' }, tally);
+  const count = { name: 'count', arguments: { to: 5, delayMs: 20 } };
+  await call(client, count, { text: 'Counted to 5.', progressSteps: 5 }, tally);
 }
 
 /** One IDE, calling tools until `deadline`; a session that keeps failing is replaced. */
@@ -136,8 +146,7 @@ async function runClient(
   let failuresInARow = 0;
   for (let n = 0; Date.now() < deadline; n += 1) {
     try {
-      await round(client, `client ${index} round ${n}`);
-      tally.served += 3;
+      await round(client, `client ${index} round ${n}`, tally);
       failuresInARow = 0;
     } catch (error) {
       tally.fail(error);
@@ -212,12 +221,17 @@ async function startSystem(): Promise<System> {
   };
 }
 
-/** Tokens Gatekey took into use: each new expiry its status events announce. */
-function watchAdoptedTokens(api: ApiClient): { count(): number; stop(): void } {
+/** Tokens Gatekey took into use from now on: each new expiry its status events announce. */
+async function watchNewTokens(api: ApiClient): Promise<{ count(): number; stop(): void }> {
+  const expiryOf = (status: { name: string; expiresAt?: number }) =>
+    `${status.name} ${status.expiresAt}`;
+  const current = new Set(
+    (await api.call('gateways.list', {})).map((view) => expiryOf(view.status)),
+  );
   const adopted = new Set<string>();
   const stop = api.subscribe((event) => {
-    if (event.type === 'status' && event.status.expiresAt !== undefined)
-      adopted.add(`${event.status.name} ${event.status.expiresAt}`);
+    if (event.type !== 'status' || event.status.expiresAt === undefined) return;
+    if (!current.has(expiryOf(event.status))) adopted.add(expiryOf(event.status));
   });
   return { count: () => adopted.size, stop };
 }
@@ -262,13 +276,13 @@ async function printSummary(
 ): Promise<void> {
   const first = samples[0]!;
   const end = samples.at(-1)!;
-  const underLoad = samples.slice(1, -1);
+  const afterWarmUp = samples.slice(1, -1).filter((s) => s.atSeconds >= WARM_UP_SECONDS);
   const ttls = (end.atSeconds - first.atSeconds) / TOKEN_TTL_SECONDS;
   const refreshes = system.idp.tokenRequests('refresh_token');
   const machineTokens = system.idp.tokenRequests('client_credentials');
   const rssSlope = slopePerMinute(
-    underLoad.map((s) => s.atSeconds),
-    underLoad.map((s) => s.rssMb),
+    afterWarmUp.map((s) => s.atSeconds),
+    afterWarmUp.map((s) => s.rssMb),
   );
   for (const [message, count] of tally.failures) console.log(`soak: failure x${count}: ${message}`);
   const logged = await system.api.call('log.recent', { status: 'error' });
@@ -286,7 +300,7 @@ async function printSummary(
     'tokenRequestsPerTtl(robot)': (machineTokens / ttls).toFixed(2),
     rssStartMb: first.rssMb,
     rssEndMb: end.rssMb,
-    rssSlopeMbPerMinUnderLoad: rssSlope.toFixed(2),
+    rssSlopeMbPerMinAfterWarmUp: rssSlope.toFixed(2),
     socketsStart: first.sockets,
     socketsEnd: end.sockets,
     fdsStart: first.fds,
@@ -300,7 +314,7 @@ async function main(): Promise<number> {
   const minutes = minutesFromArgs();
   const system = await startSystem();
   try {
-    const tokens = watchAdoptedTokens(system.api);
+    const tokens = await watchNewTokens(system.api);
     const tally = new Tally();
     const samples = await runLoad(system, minutes, tally);
     tokens.stop();

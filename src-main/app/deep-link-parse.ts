@@ -1,5 +1,6 @@
 import { GatekeyError } from '../core/errors.js';
 import type { z } from 'zod';
+import { DRAFT_PARAMS, draftValue } from '../core/api/routes.js';
 import { GATEWAY_NAME_PATTERN, GatewaySchema } from '../core/gateways/schema.js';
 import { routes } from './routes.js';
 
@@ -45,16 +46,8 @@ export class DeepLinkRefused extends GatekeyError {
   }
 }
 
-/** Link parameter → gateway field. `scope` is space-separated, the others are plain strings. */
-const LINK_PARAMS = {
-  url: 'url',
-  name: 'name',
-  auth: 'auth',
-  issuer: 'issuer',
-  clientId: 'clientId',
-  scope: 'scopes',
-  audience: 'audience',
-} as const satisfies Record<string, keyof LinkGateway>;
+/** Link parameter → gateway field: the names the window's `#/add` route uses too. */
+const LINK_PARAMS = DRAFT_PARAMS satisfies Record<string, keyof LinkGateway>;
 
 type LinkParam = keyof typeof LINK_PARAMS;
 
@@ -202,27 +195,13 @@ function checkedName(name: string | undefined, example: string): string {
 
 function linkFields(values: Map<LinkParam, string>): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
-  for (const [param, value] of values)
-    fields[LINK_PARAMS[param]] = param === 'scope' ? value.split(' ').filter(Boolean) : value;
+  for (const [param, value] of values) fields[LINK_PARAMS[param]] = draftValue(param, value);
   return fields;
-}
-
-/** The link's gateway as query parameters again, the same names the link used. */
-export function linkQuery(gateway: LinkGateway): URLSearchParams {
-  const query = new URLSearchParams();
-  for (const [param, field] of Object.entries(LINK_PARAMS)) {
-    const value = gateway[field];
-    if (value === undefined) continue;
-    query.set(param, Array.isArray(value) ? value.join(' ') : String(value));
-  }
-  return query;
 }
 
 /** Where the window opens for a link: a confirmation screen or a sign-in prompt, never an action. */
 export function deepLinkRoute(link: DeepLink): string {
-  return link.action === 'add'
-    ? routes.addGateway(linkQuery(link.gateway))
-    : routes.signInPrompt(link.name);
+  return link.action === 'add' ? routes.addGateway(link.gateway) : routes.signInPrompt(link.name);
 }
 
 /** The link a launch carries on Windows and Linux, where the OS passes it as an argument. */

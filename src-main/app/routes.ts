@@ -1,16 +1,16 @@
 /**
- * The renderer's screens as hash routes, so that the tray, notifications and deep links open the
- * window at the right place. They follow src-renderer/app/routes.ts.
+ * Where the tray, notifications and deep links open the window: hashes built by the route module
+ * the renderer reads them with.
  */
-const gatewayPath = (name: string) => `#/gateways/${encodeURIComponent(name)}`;
+import { routeHref, type GatewayDraft } from '../core/api/routes.js';
 
 export const routes = {
-  gateways: () => '#/gateways',
-  gateway: gatewayPath,
+  gateways: () => routeHref({ screen: 'gateways' }),
+  gateway: (name: string) => routeHref({ screen: 'gateway', name, tab: 'overview' }),
   /** The token tab: decoded claims, signature check, diagnostics. */
-  inspector: (name: string) => `${gatewayPath(name)}/token`,
+  inspector: (name: string) => routeHref({ screen: 'gateway', name, tab: 'token' }),
   /** The gateway screen with a "Sign in?" prompt: the person decides, nothing opens by itself. */
-  signInPrompt: (name: string) => `${gatewayPath(name)}?ask=sign-in`,
-  /** The confirmation screen for a gateway published as a link, prefilled from its parameters. */
-  addGateway: (query: URLSearchParams) => `#/add?${query.toString()}`,
+  signInPrompt: (name: string) => routeHref({ screen: 'sign-in-prompt', name }),
+  /** The add form prefilled from a link's gateway; nothing is saved until the person adds it. */
+  addGateway: (draft: GatewayDraft) => routeHref({ screen: 'add-from-link', draft }),
 };

@@ -20,6 +20,7 @@ export interface CoreOptions {
   onWarning?: (message: string) => void;
   gatekeyCommand: ClientTarget['gatekeyCommand'];
   startDemo?: ApiDependencies['startDemo'];
+  clientEnvironment?: ApiDependencies['clientEnvironment'];
 }
 
 export interface Core {
@@ -55,6 +56,7 @@ export function createCore(options: CoreOptions): Core {
     openBrowser: options.openBrowser ?? openSystemBrowser,
     gatekeyCommand: options.gatekeyCommand,
     startDemo: options.startDemo,
+    clientEnvironment: options.clientEnvironment,
   });
   return { api, store, secrets, tokens, log, proxyOrigin };
 }

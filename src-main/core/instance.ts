@@ -35,6 +35,8 @@ export interface InstanceOptions {
   onWarning?: (message: string) => void;
   gatekeyCommand?: ClientTarget['gatekeyCommand'];
   startDemo?: ApiDependencies['startDemo'];
+  /** Where IDE config files are written; tests point it at a temporary folder. */
+  clientEnvironment?: ApiDependencies['clientEnvironment'];
 }
 
 export interface RunningInstance {

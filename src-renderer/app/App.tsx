@@ -4,7 +4,7 @@ import { PasteToken } from '../features/inspector/PasteToken.js';
 import { LinkButton } from '../ui/Button.js';
 import { Icon, type IconName } from '../ui/Icon.js';
 import { GatewaysScreen } from './GatewaysScreen.js';
-import { routeHref, type Route } from './routes.js';
+import { routeHref, type Route } from '../../src-main/core/api/routes.js';
 import { useRoute } from './use-route.js';
 import './app.css';
 

@@ -9,16 +9,13 @@ import { useGateways } from '../features/gateways/gateways-context.js';
 import { Button, LinkButton } from '../ui/Button.js';
 import { ErrorCallout } from '../ui/Callout.js';
 import { EmptyState } from '../ui/EmptyState.js';
-import { routeGateway, routeHref, type Route } from './routes.js';
+import { routeGateway, routeHref, type Route } from '../../src-main/core/api/routes.js';
 import { navigate } from './use-route.js';
 
 /** Wide enough for the list and the details side by side. */
 const SPLIT_QUERY = '(min-width: 780px)';
 
-type GatewayRoute = Extract<
-  Route,
-  { screen: 'gateways' | 'new-gateway' | 'gateway' | 'edit-gateway' }
->;
+type GatewayRoute = Exclude<Route, { screen: 'activity' | 'inspect' }>;
 
 function NotFound({ name }: { name: string }) {
   return (
@@ -39,11 +36,19 @@ function detailFor(
 ): ReactNode {
   if (route.screen === 'gateways') return undefined;
   if (route.screen === 'new-gateway') return <GatewayForm onSaved={onSaved} />;
+  if (route.screen === 'add-from-link')
+    // A second link while this one shows starts over from the new link.
+    return <GatewayForm key={routeHref(route)} draft={route.draft} onSaved={onSaved} />;
   const view = views.find(({ gateway }) => gateway.name === route.name);
   if (!view) return <NotFound name={route.name} />;
-  if (route.screen === 'edit-gateway')
-    return <GatewayForm key={route.name} existing={view} onSaved={onSaved} />;
-  return <GatewayDetail view={view} tab={route.tab} />;
+  switch (route.screen) {
+    case 'edit-gateway':
+      return <GatewayForm key={route.name} existing={view} onSaved={onSaved} />;
+    case 'sign-in-prompt':
+      return <GatewayDetail view={view} tab="overview" askSignIn />;
+    case 'gateway':
+      return <GatewayDetail view={view} tab={route.tab} />;
+  }
 }
 
 function ListPane({ views, selected }: { views: readonly GatewayView[]; selected?: string }) {

@@ -1,5 +1,5 @@
 import { useSyncExternalStore } from 'react';
-import { parseRoute, routeHref, type Route } from './routes.js';
+import { parseRoute, routeHref, type Route } from '../../src-main/core/api/routes.js';
 
 const subscribe = (listener: () => void) => {
   window.addEventListener('hashchange', listener);
@@ -12,6 +12,9 @@ export function useRoute(): Route {
   return parseRoute(hash);
 }
 
-export function navigate(route: Route): void {
-  window.location.hash = routeHref(route);
+/** Opens a route; `replace` swaps the current history entry, so Back does not return to it. */
+export function navigate(route: Route, { replace = false } = {}): void {
+  const href = routeHref(route);
+  if (replace) window.location.replace(href);
+  else window.location.hash = href;
 }

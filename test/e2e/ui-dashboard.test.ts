@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium, NO_CHROMIUM_MESSAGE } from './support/chromium.js';
@@ -104,7 +106,7 @@ describe.skipIf(!hasChromium)('the Gatekey window', () => {
   });
 
   it('adds a gateway through the form after discovering its authorization server', async () => {
-    await goToHash(page, '#/gateways/new');
+    await goToHash(page, '#/add');
     await page.reload();
     await field(page, 'MCP URL').fill(dashboard.mcp.url);
     expect(await field(page, 'Name').inputValue()).toBe(`local-${dashboard.mcp.port}`);
@@ -128,7 +130,7 @@ describe.skipIf(!hasChromium)('the Gatekey window', () => {
   });
 
   it('maps a server-side error to the field it names', async () => {
-    await goToHash(page, '#/gateways/new');
+    await goToHash(page, '#/add');
     await field(page, 'MCP URL').fill(dashboard.mcp.url);
     await field(page, 'Name').fill(GATEWAY);
     await page.getByRole('button', { name: 'Add gateway' }).click();
@@ -233,6 +235,20 @@ describe.skipIf(!hasChromium)('the Gatekey window', () => {
     await captureBoth('connect');
   });
 
+  it('adds the gateway to VS Code’s config file on a click, and says what changed', async () => {
+    const file = path.join(dashboard.clientHome, '.config', 'Code', 'User', 'mcp.json');
+    const add = page.getByRole('button', { name: `Add to ${file}` });
+    await add.click();
+    await page.getByText(`Created ${file}.`).waitFor();
+    await captureBoth('connect-written');
+    const { localUrl } = await dashboard.instance.api.invoke('gateways.get', { name: GATEWAY });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({
+      servers: { [GATEWAY]: { type: 'http', url: localUrl } },
+    });
+    await add.click();
+    await page.getByText(`${file} already has this entry; nothing changed.`).waitFor();
+  });
+
   it('inspects a pasted token', async () => {
     const { token } = await dashboard.instance.api.invoke('tokens.get', { name: GATEWAY });
     await page.getByRole('link', { name: 'Inspect' }).click();
@@ -282,6 +298,57 @@ describe.skipIf(!hasChromium)('the Gatekey window', () => {
     await detail().getByRole('button', { name: 'Sign in' }).waitFor();
     expect(await statusOf()).toBe('Signed out');
     await captureBoth('signed-out');
+  });
+
+  it('opens a gateway published as a link prefilled, and adds it only on a click', async () => {
+    const linked = { url: dashboard.mcp.url, name: 'linked', issuer: dashboard.idp.issuer };
+    const savedNames = async () =>
+      (await dashboard.instance.api.invoke('gateways.list', {})).map(({ gateway }) => gateway.name);
+    await goToHash(page, `#/add?${new URLSearchParams(linked)}`);
+    await page.getByRole('heading', { name: 'Add a gateway from a link' }).waitFor();
+    const banner = await page.getByRole('region', { name: 'Filled in from a link' }).innerText();
+    expect(banner).toContain('Filled in from a link');
+    expect(banner).toContain('Nothing is saved until you press Add gateway.');
+    expect(banner).toContain('Check that the MCP URL and the issuer are ones you trust');
+    expect(await field(page, 'MCP URL').inputValue()).toBe(linked.url);
+    expect(await field(page, 'Name').inputValue()).toBe(linked.name);
+    expect(await field(page, 'Issuer').inputValue()).toBe(linked.issuer);
+    await captureBoth('add-from-link');
+    expect(await savedNames()).not.toContain(linked.name);
+
+    await page.getByRole('button', { name: 'Add gateway' }).click();
+    await detail().getByRole('heading', { name: linked.name, exact: true }).waitFor();
+    const { gateway } = await dashboard.instance.api.invoke('gateways.get', { name: linked.name });
+    expect(gateway).toMatchObject(linked);
+    await dashboard.instance.api.invoke('gateways.remove', { name: linked.name });
+  });
+
+  it('asks before signing in when a link or a notification asks for it', async () => {
+    const prompt = page.getByRole('region', { name: `Sign in to ${GATEWAY}?` });
+    const stepper = page.getByRole('region', { name: `Sign-in to ${GATEWAY}` });
+    await goToHash(page, `#/gateways/${GATEWAY}?ask=sign-in`);
+    await prompt.waitFor();
+    expect(
+      await detail().getByRole('tab', { name: 'Overview' }).getAttribute('aria-selected'),
+    ).toBe('true');
+    expect(await stepper.count()).toBe(0);
+    expect(await statusOf()).toBe('Signed out');
+    await captureBoth('sign-in-prompt');
+
+    await prompt.getByRole('button', { name: 'Not now' }).click();
+    await prompt.waitFor({ state: 'detached' });
+    expect(await page.evaluate(() => window.location.hash)).toBe(`#/gateways/${GATEWAY}`);
+    expect(await stepper.count()).toBe(0);
+    expect(await statusOf()).toBe('Signed out');
+
+    dashboard.browser = 'leave-open';
+    await goToHash(page, `#/gateways/${GATEWAY}?ask=sign-in`);
+    await prompt.getByRole('button', { name: 'Sign in' }).click();
+    await stepper.locator('[data-step="browser"][data-state="active"]').waitFor();
+    expect(await prompt.count()).toBe(0);
+    await stepper.getByRole('button', { name: 'Cancel' }).click();
+    await stepper.getByRole('heading', { name: 'Sign-in cancelled' }).waitFor();
+    dashboard.browser = 'sign-in';
   });
 
   it('reconnects its event stream after a drop and catches up on what it missed', async () => {

@@ -1,4 +1,5 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { get } from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -157,6 +158,34 @@ describe('forwarding', () => {
       bytesIn: big.length,
       retried: false,
     });
+  });
+
+  it('stops reading the upstream while the IDE does not read, and resumes when it does', async () => {
+    const total = 64 * 1024 * 1024;
+    const chunk = Buffer.alloc(64 * 1024, 'a');
+    let written = 0;
+    await gatewayTo((_request, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      const writeMore = (): void => {
+        while (written < total) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', writeMore);
+        }
+        res.end();
+      };
+      writeMore();
+    });
+    const response = await new Promise<IncomingMessage>((resolve) =>
+      get(proxy.urlFor('raw'), { agent: false }, resolve),
+    );
+    response.pause();
+    // Until the upstream stops: at once when the proxy holds back, after everything when not.
+    for (let before = -1; written !== before; await delay(100)) before = written;
+    expect(written).toBeLessThan(total / 2);
+    let received = 0;
+    response.on('data', (data: Buffer) => (received += data.length));
+    await new Promise((resolve) => response.on('end', resolve).resume());
+    expect(received).toBe(total);
   });
 
   it('closes the upstream request when the IDE goes away mid-stream', async () => {

@@ -10,7 +10,14 @@ import {
   type PrivateKeyring,
 } from '../support/reliability-keyring.js';
 import { startServe } from '../support/reliability-process.js';
-import { echo, proxyError, report, startRig, type Rig } from '../support/reliability-rig.js';
+import {
+  keepCalling,
+  proxyError,
+  report,
+  startRig,
+  timeToRecover,
+  type Rig,
+} from '../support/reliability-rig.js';
 
 const TOKEN_TTL_SECONDS = 4;
 const EXPIRY_MARGIN_MS = 500;
@@ -33,27 +40,32 @@ afterAll(async () => {
   await keyring?.stop();
 });
 
+/** `gatekey add` for a client-credentials gateway to the demo server, secret on stdin. */
+function addMachineGateway(name: string, clientId: string): string[] {
+  return [
+    'add',
+    name,
+    '--url',
+    rig.mcp.url,
+    '--auth',
+    'client_credentials',
+    '--issuer',
+    rig.idp.issuer,
+    '--client-id',
+    clientId,
+    '--client-secret-stdin',
+  ];
+}
+
 describe('the keychain is unavailable when Gatekey starts', () => {
   it('says so clearly, serves clear errors, writes no secret in plaintext, and loses nothing', async () => {
     const home = await temporaryHome();
     const client = rig.idp.clients.confidentialBasic;
     const withKeychain = { home, env: keyring.env };
-    const added = await runGatekey(
-      [
-        'add',
-        'robot',
-        '--url',
-        rig.mcp.url,
-        '--auth',
-        'client_credentials',
-        '--issuer',
-        rig.idp.issuer,
-        '--client-id',
-        client.clientId,
-        '--client-secret-stdin',
-      ],
-      { ...withKeychain, stdin: `${client.clientSecret}\n` },
-    );
+    const added = await runGatekey(addMachineGateway('robot', client.clientId), {
+      ...withKeychain,
+      stdin: `${client.clientSecret}\n`,
+    });
     expect(added.code, added.stderr).toBe(0);
     const stored = await runGatekey(['token', 'robot'], withKeychain);
     expect(stored.code, stored.stderr).toBe(0);
@@ -63,20 +75,7 @@ describe('the keychain is unavailable when Gatekey starts', () => {
     const refused: CliResult[] = await Promise.all([
       runGatekey(['list', '--json'], { home, env: NO_KEYCHAIN }),
       runGatekey(['token', 'robot', '--json'], { home, env: NO_KEYCHAIN }),
-      runGatekey(
-        [
-          'add',
-          'other',
-          '--url',
-          rig.mcp.url,
-          '--auth',
-          'client_credentials',
-          '--client-id',
-          'x',
-          '--client-secret-stdin',
-        ],
-        { home, env: NO_KEYCHAIN, stdin: otherSecret },
-      ),
+      runGatekey(addMachineGateway('other', 'x'), { home, env: NO_KEYCHAIN, stdin: otherSecret }),
     ]);
     for (const result of refused) {
       expect(result.code).toBe(1);
@@ -113,19 +112,11 @@ describe('the keychain is unavailable when Gatekey starts', () => {
 
   it('leaves no half-added gateway behind when the keychain refuses its secret', async () => {
     const home = await temporaryHome();
-    const args = ['add', 'other', '--url', rig.mcp.url, '--auth', 'client_credentials'];
-    const secretFlags = ['--client-id', 'x', '--client-secret-stdin'];
-    const refused = await runGatekey([...args, ...secretFlags], {
-      home,
-      env: NO_KEYCHAIN,
-      stdin: 'a-client-secret',
-    });
+    const add = addMachineGateway('other', 'x');
+    const stdin = 'a-client-secret';
+    const refused = await runGatekey(add, { home, env: NO_KEYCHAIN, stdin });
     expect(refused.stderr).toMatch(KEYCHAIN_MESSAGE);
-    const retried = await runGatekey([...args, ...secretFlags], {
-      home,
-      env: keyring.env,
-      stdin: 'a-client-secret',
-    });
+    const retried = await runGatekey(add, { home, env: keyring.env, stdin });
     expect(retried.stderr).not.toContain('already exists');
     expect(retried.code).toBe(0);
     report('keychain-refused-add', { halfAddedGateway: 'no' });
@@ -149,19 +140,7 @@ describe('the keychain is locked while Gatekey runs', () => {
     const refreshesBefore = rig.idp.tokenRequests('refresh_token');
     await keyring.lock();
 
-    let served = 0;
-    let failures = 0;
-    while (Date.now() < expiresAt - EXPIRY_MARGIN_MS) {
-      if (
-        await echo(ide, 'locked').then(
-          (text) => text === 'locked',
-          () => false,
-        )
-      )
-        served += 1;
-      else failures += 1;
-      await delay(50);
-    }
+    const { served, failures } = await keepCalling(ide, expiresAt - EXPIRY_MARGIN_MS);
     expect(failures).toBe(0);
     expect(statuses.some((seen) => seen.lastError?.code === 'keychain_unavailable')).toBe(true);
 
@@ -183,17 +162,7 @@ describe('the keychain is locked while Gatekey runs', () => {
   it('recovers by itself once the keyring is unlocked, and stores the new tokens', async () => {
     const signInsBefore = rig.browserSignIns();
     await keyring.unlock();
-    const unlocked = performance.now();
-    while (
-      !(await echo(ide, 'unlocked').then(
-        (text) => text === 'unlocked',
-        () => false,
-      ))
-    ) {
-      expect(performance.now() - unlocked).toBeLessThan(RECOVERY_TIMEOUT_MS);
-      await delay(100);
-    }
-    const recoveredMs = Math.round(performance.now() - unlocked);
+    const { recoveredMs } = await timeToRecover(ide, RECOVERY_TIMEOUT_MS);
 
     expect(status().state).toBe('signed-in');
     expect(rig.browserSignIns()).toBe(signInsBefore);

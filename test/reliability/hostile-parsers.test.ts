@@ -82,7 +82,7 @@ describe('the config loader', () => {
     null,
     true,
     -1,
-    1e309,
+    Number.MAX_VALUE,
     '',
     'x'.repeat(rng.int(5000)),
     'a b',
@@ -287,7 +287,9 @@ describe('the JWT decoder and inspector', () => {
       () =>
         [
           header,
-          segment(rng.pick([null, [], 'x', 1e309, { exp: 'soon' }, { exp: -1e20, nbf: NaN }])),
+          segment(
+            rng.pick([null, [], 'x', Number.MAX_VALUE, { exp: 'soon' }, { exp: -1e20, nbf: NaN }]),
+          ),
           '',
         ].join('.'),
       () => [header, base64url(`${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`), signature].join('.'),

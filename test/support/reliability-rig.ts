@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startInstance, type RunningInstance } from '../../src-main/core/instance.js';
@@ -107,6 +108,44 @@ type ToolContent = { type: string; text?: string }[];
 export async function echo(client: Client, text: string): Promise<string | undefined> {
   const result = await client.callTool({ name: 'echo', arguments: { text } });
   return (result.content as ToolContent)[0]?.text;
+}
+
+/** Whether an echo through the proxy comes back intact (any failure counts as no). */
+export function echoSucceeds(client: Client, text: string): Promise<boolean> {
+  return echo(client, text).then(
+    (answer) => answer === text,
+    () => false,
+  );
+}
+
+/** Calls `echo` every 50 ms until the clock passes `until` (epoch ms), counting the outcomes. */
+export async function keepCalling(
+  client: Client,
+  until: number,
+): Promise<{ served: number; failures: number }> {
+  const counts = { served: 0, failures: 0 };
+  while (Date.now() < until) {
+    if (await echoSucceeds(client, `call ${counts.served + counts.failures}`)) counts.served += 1;
+    else counts.failures += 1;
+    await delay(50);
+  }
+  return counts;
+}
+
+/** Calls `echo` every 100 ms until one goes through: how long that took, and how many did not. */
+export async function timeToRecover(
+  client: Client,
+  timeoutMs: number,
+): Promise<{ recoveredMs: number; refused: number }> {
+  const started = performance.now();
+  let refused = 0;
+  while (!(await echoSucceeds(client, 'back'))) {
+    refused += 1;
+    if (performance.now() - started > timeoutMs)
+      throw new Error(`No call went through within ${timeoutMs} ms.`);
+    await delay(100);
+  }
+  return { recoveredMs: Math.round(performance.now() - started), refused };
 }
 
 /** The `count` tool with progress: the result text and the progress steps that streamed in. */

@@ -3,11 +3,11 @@ import {
   DeepLinkRefused,
   deepLinkRoute,
   findDeepLinkInArgv,
-  linkQuery,
   MAX_DEEP_LINK_LENGTH,
   parseDeepLink,
   type DeepLinkRefusal,
 } from '../../src-main/app/deep-link-parse.js';
+import { draftQuery } from '../../src-main/core/api/routes.js';
 import { GatewaySchema } from '../../src-main/core/gateways/schema.js';
 
 const GATEWAY_URL = 'https://gw.example.com/mcp';
@@ -79,7 +79,7 @@ describe('gatekey://add', () => {
       auth: 'client_credentials' as const,
       scopes: ['x', 'y'],
     };
-    expect(parseDeepLink(`gatekey://add?${linkQuery(gateway)}`)).toEqual({
+    expect(parseDeepLink(`gatekey://add?${draftQuery(gateway)}`)).toEqual({
       action: 'add',
       gateway,
     });

@@ -3,6 +3,7 @@ import { GatewaySchema } from '../../src-main/core/gateways/schema.js';
 import {
   EMPTY_FORM,
   fieldOfError,
+  formFromDraft,
   formFromGateway,
   gatewayFromForm,
   suggestName,
@@ -81,6 +82,34 @@ describe('the gateway form', () => {
     expect(
       formFromGateway(GatewaySchema.parse({ name: 'a', url: 'https://a.example/mcp' })).header,
     ).toBe('');
+  });
+
+  it('fills in what a link said, and suggests a name when it gave none', () => {
+    const values = formFromDraft({
+      url: 'https://mcp.acme.io/mcp',
+      name: 'acme-prod',
+      auth: 'client_credentials',
+      issuer: 'https://login.acme.io',
+      clientId: 'app',
+      scopes: ['openid', 'mcp:tools'],
+      audience: 'api://acme',
+    });
+    expect(gatewayFromForm(values)).toEqual({
+      name: 'acme-prod',
+      url: 'https://mcp.acme.io/mcp',
+      auth: 'client_credentials',
+      issuer: 'https://login.acme.io',
+      clientId: 'app',
+      scopes: ['openid', 'mcp:tools'],
+      audience: 'api://acme',
+      tokenToSend: 'access_token',
+    });
+    expect(values.clientSecret).toBe('');
+    expect(formFromDraft({ url: 'https://mcp.acme.io/mcp' })).toEqual({
+      ...EMPTY_FORM,
+      name: 'acme',
+      url: 'https://mcp.acme.io/mcp',
+    });
   });
 
   it('reports the schema’s own rule under each field', () => {

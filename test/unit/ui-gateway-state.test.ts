@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GatewaySchema } from '../../src-main/core/gateways/schema.js';
 import type { GatewayStatus, GatewayView } from '../../src-renderer/api/types.js';
 import {
+  canSignIn,
   primaryAction,
   stateLook,
   withLiveStatus,
@@ -44,6 +45,16 @@ describe('a gateway row', () => {
     expect(primaryAction(view({ state: 'error', lastError: error('idp_unreachable') }), NOW)).toBe(
       'details',
     );
+  });
+
+  it('offers a sign-in only when one can start', () => {
+    expect(canSignIn(view({ state: 'signed-out' }))).toBe(true);
+    expect(canSignIn(view({ state: 'needs-sign-in' }))).toBe(true);
+    expect(canSignIn(view({ state: 'error' }))).toBe(true);
+    expect(canSignIn(view({ state: 'signed-in' }))).toBe(false);
+    expect(canSignIn(view({ state: 'refreshing' }))).toBe(false);
+    expect(canSignIn(view({ state: 'signing-in' }))).toBe(false);
+    expect(canSignIn(view({ state: 'signed-out' }, 'none'))).toBe(false);
   });
 
   it('labels every state in words, not colour alone', () => {

@@ -13,7 +13,7 @@ import { discover } from '../oauth/index.js';
 import { decodeJwt, inspectToken, looksLikeJwt } from '../jwt/index.js';
 import type { InspectionContext } from '../jwt/index.js';
 import { CLIENT_IDS, clientConfig, writeClientConfig } from '../clients/index.js';
-import type { ClientTarget } from '../clients/index.js';
+import type { ClientTarget, Environment } from '../clients/index.js';
 import { parseInput } from '../validation.js';
 import { DiscoveryCache } from './discovery-cache.js';
 import { commandInputs } from './contract.js';
@@ -40,6 +40,8 @@ export interface ApiDependencies {
   gatekeyCommand: ClientTarget['gatekeyCommand'];
   /** Starts the embedded demo IdP and MCP server; returns the gateway to register. */
   startDemo?: () => Promise<DemoGateway>;
+  /** Where IDE config files live; default: this process's home and working directory. */
+  clientEnvironment?: Environment;
 }
 
 export interface DemoGateway {
@@ -244,9 +246,14 @@ export function createApi(deps: ApiDependencies): Api {
     },
     'log.recent': async (filter) => deps.log.recent(filter),
     'clients.list': async ({ name }) =>
-      CLIENT_IDS.map((client) => clientConfig(client, clientTarget(deps.store.require(name).name))),
+      CLIENT_IDS.map((client) =>
+        clientConfig(client, clientTarget(deps.store.require(name).name), deps.clientEnvironment),
+      ),
     'clients.write': async ({ name, client, scope }) =>
-      writeClientConfig(client, clientTarget(deps.store.require(name).name), { scope }),
+      writeClientConfig(client, clientTarget(deps.store.require(name).name), {
+        scope,
+        environment: deps.clientEnvironment,
+      }),
     'settings.get': async () => deps.store.settings(),
     'settings.update': async (patch) => deps.store.updateSettings(patch),
     'demo.start': async () => {

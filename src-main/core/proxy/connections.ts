@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { Client } from 'undici';
+import { buildConnector, Client } from 'undici';
 
 /** Idle keep-alive connections kept per origin; more are closed once their answer is done. */
 const MAX_IDLE_CONNECTIONS = 64;
@@ -47,11 +47,23 @@ export class OriginConnections {
   /** Most recently used last. */
   private readonly idle: Client[] = [];
   private readonly clients = new Set<Client>();
+  private readonly options: Client.Options;
 
+  /** `connectTimeoutMs` covers TCP and TLS; undici's default is 10 s. */
   constructor(
     private readonly origin: string,
-    private readonly options: Client.Options,
-  ) {}
+    connectTimeoutMs?: number,
+  ) {
+    this.options = {
+      pipelining: 1,
+      // The exchange keeps its own deadline to the headers, and an event stream may stay quiet for
+      // as long as it likes, as it may direct.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      // One connector for all: its TLS sessions are resumed across the connections.
+      connect: buildConnector({ timeout: connectTimeoutMs }),
+    };
+  }
 
   lend(): LentConnection {
     const idle = this.idle.pop();

@@ -46,6 +46,12 @@ function plainHttpRefusal(gateway: Gateway, url: URL): string | undefined {
   return `Gateway "${gateway.name}" uses plain http to ${url.host}, which would expose its tokens on the network.`;
 }
 
+interface PreparedTarget {
+  gateway: Gateway;
+  definition: string;
+  target: UpstreamTarget;
+}
+
 export interface UpstreamPoolOptions {
   /** Time allowed to connect (and for TLS); default 10 s. */
   connectTimeoutMs?: number;
@@ -54,21 +60,21 @@ export interface UpstreamPoolOptions {
 /** Keep-alive connections to the upstreams, per origin, and each gateway's prepared target. */
 export class UpstreamPool {
   private readonly origins = new Map<string, OriginConnections>();
-  /** By gateway name, with the definition each target was made from. */
-  private readonly targets = new Map<string, { definition: string; target: UpstreamTarget }>();
+  /** By gateway name: the target, and the definition it was made from. */
+  private readonly targets = new Map<string, PreparedTarget>();
 
   constructor(private readonly options: UpstreamPoolOptions = {}) {}
 
   /**
    * The gateway's target, made again only when its definition changes. The gateway store hands out
-   * a fresh copy on every call, so the definition is compared by value.
+   * a fresh copy on every call, so a new object is compared by value.
    */
   targetFor(gateway: Gateway): UpstreamTarget {
-    const definition = JSON.stringify(gateway);
     const known = this.targets.get(gateway.name);
-    if (known?.definition === definition) return known.target;
-    const target = this.prepare(gateway);
-    this.targets.set(gateway.name, { definition, target });
+    if (known?.gateway === gateway) return known.target;
+    const definition = JSON.stringify(gateway);
+    const target = known?.definition === definition ? known.target : this.prepare(gateway);
+    this.targets.set(gateway.name, { gateway, definition, target });
     return target;
   }
 
@@ -76,14 +82,7 @@ export class UpstreamPool {
   connectionTo(target: UpstreamTarget): LentConnection {
     let connections = this.origins.get(target.origin);
     if (connections === undefined) {
-      connections = new OriginConnections(target.origin, {
-        pipelining: 1,
-        // The exchange keeps its own deadline to the headers, and an event stream may stay quiet
-        // for as long as it likes, as it may direct.
-        headersTimeout: 0,
-        bodyTimeout: 0,
-        connect: { timeout: this.options.connectTimeoutMs },
-      });
+      connections = new OriginConnections(target.origin, this.options.connectTimeoutMs);
       this.origins.set(target.origin, connections);
     }
     return connections.lend();

@@ -1,5 +1,5 @@
 import { useAction } from '../../api/use-command.js';
-import { routeHref } from '../../app/routes.js';
+import { routeHref } from '../../../src-main/core/api/routes.js';
 import { navigate } from '../../app/use-route.js';
 import { Button, LinkButton } from '../../ui/Button.js';
 import { ErrorCallout } from '../../ui/Callout.js';

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { GatewayView } from '../../api/types.js';
-import { routeHref } from '../../app/routes.js';
+import { routeHref } from '../../../src-main/core/api/routes.js';
 import { Button, LinkButton } from '../../ui/Button.js';
 import { Callout, ErrorCallout } from '../../ui/Callout.js';
 import { Disclosure } from '../../ui/Disclosure.js';
@@ -10,9 +10,9 @@ import { TextField } from '../../ui/TextField.js';
 import { DEFAULT_REDIRECT_URI } from '../../../src-main/core/gateways/schema.js';
 import { DiscoveryPanel } from './DiscoveryPanel.js';
 import { TestConnection } from './TestConnection.js';
-import type { AuthKind, FormField, TokenToSend } from './form-model.js';
+import { EMPTY_FORM, type AuthKind, type FormField, type TokenToSend } from './form-model.js';
 import { detectIdp, IDP_HINTS } from './idp-hints.js';
-import { useGatewayForm, type GatewayFormState } from './use-gateway-form.js';
+import { useGatewayForm, type FormStart, type GatewayFormState } from './use-gateway-form.js';
 import './gateway-form.css';
 
 const AUTH_OPTIONS: readonly { value: AuthKind; label: string }[] = [
@@ -195,7 +195,10 @@ function SignInSection({ form }: { form: GatewayFormState }) {
 }
 
 function AdvancedSection({ form }: { form: GatewayFormState }) {
-  const [open, setOpen] = useState(false);
+  // Open from the start when it holds something (a link's audience): nothing set stays hidden.
+  const [open, setOpen] = useState(() =>
+    ADVANCED_FIELDS.some((field) => form.values[field] !== EMPTY_FORM[field]),
+  );
   const hasError = form.submitted > 0 && ADVANCED_FIELDS.some((field) => form.errors[field]);
   const resource = form.bind('resource');
   const tokenToSend = form.bind('tokenToSend');
@@ -262,17 +265,51 @@ function AdvancedSection({ form }: { form: GatewayFormState }) {
   );
 }
 
-/** Add a gateway, or edit one: discover what its server offers, then save. */
+/** A link filled the form in: say so, and what to check before adding. */
+function LinkBanner() {
+  const title = 'Filled in from a link';
+  return (
+    <section aria-label={title}>
+      <Callout tone="warn" title={title}>
+        <p>
+          Nothing is saved until you press <strong>Add gateway</strong>. Check that the MCP URL and
+          the issuer are ones you trust: they decide where your IDE’s requests and your sign-in go.
+        </p>
+      </Callout>
+    </section>
+  );
+}
+
+function heading({ existing, draft }: FormStart): { title: string; lead: string } {
+  if (existing)
+    return {
+      title: `Edit ${existing.gateway.name}`,
+      lead: 'Changes apply to the next sign-in and request.',
+    };
+  if (draft)
+    return {
+      title: 'Add a gateway from a link',
+      lead: 'Review what the link filled in, then add it.',
+    };
+  return {
+    title: 'Add a gateway',
+    lead: 'Paste the gateway’s MCP URL and let Gatekey find how to sign in.',
+  };
+}
+
+/**
+ * Add a gateway, edit one, or add one a link described (`draft`, prefilled and never saved by
+ * itself): discover what its server offers, then save.
+ */
 export function GatewayForm({
   existing,
+  draft,
   onSaved,
-}: {
-  existing?: GatewayView;
-  onSaved(view: GatewayView): void;
-}) {
-  const form = useGatewayForm(existing, onSaved);
+}: FormStart & { onSaved(view: GatewayView): void }) {
+  const form = useGatewayForm({ existing, draft }, onSaved);
   const formRef = useRef<HTMLFormElement>(null);
   const editing = existing !== undefined;
+  const { title, lead } = heading({ existing, draft });
 
   useEffect(() => {
     if (form.submitted === 0) return;
@@ -299,15 +336,10 @@ export function GatewayForm({
       aria-labelledby="gateway-form-title"
     >
       <header className="page-header">
-        <h1 id="gateway-form-title">
-          {editing ? `Edit ${existing.gateway.name}` : 'Add a gateway'}
-        </h1>
-        <p className="muted">
-          {editing
-            ? 'Changes apply to the next sign-in and request.'
-            : 'Paste the gateway’s MCP URL and let Gatekey find how to sign in.'}
-        </p>
+        <h1 id="gateway-form-title">{title}</h1>
+        <p className="muted">{lead}</p>
       </header>
+      {draft && <LinkBanner />}
       <GatewaySection form={form} editing={editing} />
       <SignInSection form={form} />
       <AdvancedSection form={form} />

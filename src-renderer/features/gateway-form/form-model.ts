@@ -3,6 +3,7 @@ import {
   GatewaySchema,
   type Gateway,
 } from '../../../src-main/core/gateways/schema.js';
+import type { GatewayDraft } from '../../../src-main/core/api/routes.js';
 import type { ApiError } from '../../api/types.js';
 
 export type AuthKind = Gateway['auth'];
@@ -68,6 +69,20 @@ export function formFromGateway(gateway: Gateway): FormValues {
     extraHeaders: Object.entries(gateway.extraHeaders ?? {})
       .map(([name, value]) => `${name}: ${value}`)
       .join('\n'),
+  };
+}
+
+/** The form filled in from a link; what the link leaves out keeps its default. */
+export function formFromDraft(draft: GatewayDraft): FormValues {
+  return {
+    ...EMPTY_FORM,
+    name: draft.name ?? suggestName(draft.url),
+    url: draft.url,
+    auth: draft.auth ?? EMPTY_FORM.auth,
+    issuer: draft.issuer ?? '',
+    clientId: draft.clientId ?? '',
+    scopes: (draft.scopes ?? []).join(' '),
+    audience: draft.audience ?? '',
   };
 }
 

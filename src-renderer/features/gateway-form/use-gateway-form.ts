@@ -1,9 +1,11 @@
 import { useMemo, useState } from 'react';
+import type { GatewayDraft } from '../../../src-main/core/api/routes.js';
 import type { ApiError, GatewayView } from '../../api/types.js';
 import { useAction } from '../../api/use-command.js';
 import {
   EMPTY_FORM,
   fieldOfError,
+  formFromDraft,
   formFromGateway,
   gatewayFromForm,
   gatewayPatchFromForm,
@@ -24,19 +26,29 @@ export interface FieldBinding<K extends FormField> {
   onBlur(): void;
 }
 
+/** What the form starts from: a gateway to edit, a link's draft to add, or nothing. */
+export interface FormStart {
+  existing?: GatewayView;
+  draft?: GatewayDraft;
+}
+
+function initialValues({ existing, draft }: FormStart): FormValues {
+  if (existing) return formFromGateway(existing.gateway);
+  return draft ? formFromDraft(draft) : EMPTY_FORM;
+}
+
 /** The state of the add/edit form: values, which errors to show, saving and discovery. */
-export function useGatewayForm(
-  existing: GatewayView | undefined,
-  onSaved: (view: GatewayView) => void,
-) {
-  const [values, setValues] = useState<FormValues>(() =>
-    existing ? formFromGateway(existing.gateway) : EMPTY_FORM,
-  );
+export function useGatewayForm(start: FormStart, onSaved: (view: GatewayView) => void) {
+  const { existing } = start;
+  const [values, setValues] = useState<FormValues>(() => initialValues(start));
   const [touched, setTouched] = useState<ReadonlySet<FormField>>(new Set());
   const [submitted, setSubmitted] = useState(0);
   const [serverErrors, setServerErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<ApiError>();
-  const [nameEdited, setNameEdited] = useState(existing !== undefined);
+  // A name given by the gateway or the link stays when the URL changes; a suggested one follows it.
+  const [nameEdited, setNameEdited] = useState(
+    existing !== undefined || start.draft?.name !== undefined,
+  );
   const [removeSecret, setRemoveSecret] = useState(false);
   const add = useAction('gateways.add');
   const update = useAction('gateways.update');

@@ -1,10 +1,10 @@
 import type { GatewayView } from '../../api/types.js';
 import { useAction } from '../../api/use-command.js';
-import { routeHref } from '../../app/routes.js';
+import { routeHref } from '../../../src-main/core/api/routes.js';
 import { Button, LinkButton } from '../../ui/Button.js';
 import { ErrorCallout } from '../../ui/Callout.js';
 import { useSignInAttempts } from '../sign-in/sign-in-context.js';
-import { holdsToken } from './gateway-state.js';
+import { canSignIn, holdsToken } from './gateway-state.js';
 
 /** Sign in, refresh, sign out and edit, offered as the gateway's state allows. */
 export function GatewayActions({ view }: { view: GatewayView }) {
@@ -14,13 +14,12 @@ export function GatewayActions({ view }: { view: GatewayView }) {
   const { name, auth } = view.gateway;
   const { state } = view.status;
   const hasToken = holdsToken(state);
-  const canSignIn = auth !== 'none' && !hasToken && state !== 'signing-in';
   const error = refresh.error ?? signOut.error;
 
   return (
     <div className="gateway-actions">
       <div className="button-row">
-        {canSignIn && (
+        {canSignIn(view) && (
           <Button variant="primary" icon="signIn" onClick={() => attempts.start(name)}>
             Sign in
           </Button>

@@ -1,5 +1,5 @@
 import type { GatewayView } from '../../api/types.js';
-import { GATEWAY_TABS, type GatewayTab } from '../../app/routes.js';
+import { GATEWAY_TABS, type GatewayTab } from '../../../src-main/core/api/routes.js';
 import { navigate } from '../../app/use-route.js';
 import { StatusDot } from '../../ui/StatusDot.js';
 import { TabPanel, Tabs } from '../../ui/Tabs.js';
@@ -19,10 +19,17 @@ const TAB_LABELS: Record<GatewayTab, string> = {
 
 const TAB_ITEMS = GATEWAY_TABS.map((id) => ({ id, label: TAB_LABELS[id] }));
 
-function TabContent({ view, tab }: { view: GatewayView; tab: GatewayTab }) {
+interface DetailProps {
+  view: GatewayView;
+  tab: GatewayTab;
+  /** The overview asks "Sign in?" (a link or a notification asked for it). */
+  askSignIn?: boolean;
+}
+
+function TabContent({ view, tab, askSignIn }: DetailProps) {
   switch (tab) {
     case 'overview':
-      return <GatewayOverview view={view} />;
+      return <GatewayOverview view={view} askSignIn={askSignIn} />;
     case 'token':
       return <TokenInspector gateway={view.gateway.name} />;
     case 'connect':
@@ -32,7 +39,7 @@ function TabContent({ view, tab }: { view: GatewayView; tab: GatewayTab }) {
   }
 }
 
-export function GatewayDetail({ view, tab }: { view: GatewayView; tab: GatewayTab }) {
+export function GatewayDetail({ view, tab, askSignIn }: DetailProps) {
   const { name } = view.gateway;
   const { tone, label } = stateLook(view);
   return (
@@ -52,7 +59,7 @@ export function GatewayDetail({ view, tab }: { view: GatewayView; tab: GatewayTa
         onSelect={(next) => navigate({ screen: 'gateway', name, tab: next })}
       />
       <TabPanel idPrefix="gateway" id={tab}>
-        <TabContent key={`${name}/${tab}`} view={view} tab={tab} />
+        <TabContent key={`${name}/${tab}`} view={view} tab={tab} askSignIn={askSignIn} />
       </TabPanel>
     </article>
   );

@@ -9,6 +9,7 @@ import { Callout, ErrorCallout } from '../../ui/Callout.js';
 import { Chip, ChipList } from '../../ui/Chip.js';
 import { CopyButton } from '../../ui/CopyButton.js';
 import { TestConnection } from '../gateway-form/TestConnection.js';
+import { SignInPrompt } from '../sign-in/SignInPrompt.js';
 import { SignInStepper } from '../sign-in/SignInStepper.js';
 import { useSignInAttempts, useSignInView } from '../sign-in/sign-in-context.js';
 import { Expiry } from './Expiry.js';
@@ -160,12 +161,13 @@ function RemoveGateway({ name }: { name: string }) {
   );
 }
 
-export function GatewayOverview({ view }: { view: GatewayView }) {
+export function GatewayOverview({ view, askSignIn }: { view: GatewayView; askSignIn?: boolean }) {
   const { name } = view.gateway;
   const { lastError, state } = view.status;
   const signIn = useSignInView(name, view.status);
   return (
     <div className="overview">
+      {askSignIn && <SignInPrompt view={view} />}
       <LocalUrl view={view} />
       {signIn && <SignInStepper gateway={name} view={signIn} />}
       {!signIn && lastError && state !== 'signed-in' && <ErrorCallout error={lastError} />}

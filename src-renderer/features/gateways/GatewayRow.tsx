@@ -1,7 +1,7 @@
 import type { GatewayView } from '../../api/types.js';
 import { useAction } from '../../api/use-command.js';
 import { navigate } from '../../app/use-route.js';
-import { routeHref } from '../../app/routes.js';
+import { routeHref } from '../../../src-main/core/api/routes.js';
 import { classNames } from '../../common/class-names.js';
 import { useNow } from '../../common/use-now.js';
 import { Button, LinkButton } from '../../ui/Button.js';

@@ -26,6 +26,10 @@ export function stateLook(view: GatewayView): StateLook {
 export const holdsToken = (state: GatewayState): boolean =>
   state === 'signed-in' || state === 'refreshing';
 
+/** Whether a sign-in can start now: the gateway signs in, holds no token and is not signing in. */
+export const canSignIn = ({ gateway, status }: GatewayView): boolean =>
+  gateway.auth !== 'none' && !holdsToken(status.state) && status.state !== 'signing-in';
+
 export type PrimaryAction = 'sign-in' | 'refresh' | 'details';
 
 /** Errors that only a new sign-in fixes; other errors need reading first. */

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startInstance, type RunningInstance } from '../../../src-main/core/instance.js';
@@ -18,6 +18,8 @@ export interface Dashboard {
   readonly instance: RunningInstance;
   readonly idp: RunningIdp;
   readonly mcp: RunningMcpServer;
+  /** The home and working directory IDE config files are written under: never the real ones. */
+  readonly clientHome: string;
   browser: BrowserBehaviour;
   close(): Promise<void>;
 }
@@ -28,6 +30,8 @@ export interface Dashboard {
  */
 export async function startDashboard(uiDir: string): Promise<Dashboard> {
   const home = await mkdtemp(path.join(tmpdir(), 'gatekey-ui-'));
+  const clientHome = path.join(home, 'person');
+  await mkdir(clientHome);
   // Ten minutes: below an hour, the window's countdown ticks every second.
   const idp = await startIdp({ profile: 'generic', accessTokenTtlSeconds: 600 });
   const mcp = await startDemoMcpServer({ issuer: idp.issuer });
@@ -46,11 +50,19 @@ export async function startDashboard(uiDir: string): Promise<Dashboard> {
       demo ??= await startDemoServers();
       return demo.machineGateway();
     },
+    // No variables: XDG_CONFIG_HOME and the like would lead back to the real home.
+    clientEnvironment: {
+      platform: process.platform,
+      homedir: clientHome,
+      cwd: clientHome,
+      env: {},
+    },
   });
   const dashboard: Dashboard = {
     instance,
     idp,
     mcp,
+    clientHome,
     browser: 'sign-in',
     async close() {
       await instance.close();

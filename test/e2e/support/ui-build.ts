@@ -10,6 +10,7 @@ const SOURCES = [
   'src-renderer',
   'vite.config.ts',
   'src-main/core/api/contract.ts',
+  'src-main/core/api/routes.ts',
   'src-main/core/gateways/schema.ts',
 ];
 
