@@ -25,11 +25,26 @@ export function serveDashboard(
     res.end('Not found. The MCP proxy answers at /mcp/<gateway>.');
     return;
   }
-  const requested = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+  const requested = requestedPath(req.url ?? '/');
+  if (requested === undefined) {
+    res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end('Bad request path.');
+    return;
+  }
   const root = path.resolve(uiDir);
   const candidate = path.resolve(root, `.${requested}`);
   const file = candidate.startsWith(root + path.sep) ? candidate : path.join(root, 'index.html');
   void sendFile(file, path.join(root, 'index.html'), req, res);
+}
+
+/** The decoded path of a request target, or undefined when it is not a valid one. */
+function requestedPath(target: string): string | undefined {
+  if (!target.startsWith('/') || !URL.canParse(target, 'http://localhost')) return undefined;
+  try {
+    return decodeURIComponent(new URL(target, 'http://localhost').pathname);
+  } catch {
+    return undefined;
+  }
 }
 
 async function sendFile(

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCore } from '../../src-main/core/core.js';
 import { KeychainSecretStore } from '../../src-main/core/secrets/index.js';
 import type { GatewayStatus } from '../../src-main/core/tokens/types.js';
 import { filesContaining, runGatekey, temporaryHome, type CliResult } from '../support/cli.js';
@@ -57,19 +58,32 @@ function addMachineGateway(name: string, clientId: string): string[] {
   ];
 }
 
+/** What an earlier session left in `home` and the keychain: a gateway, its secret, a token. */
+async function earlierSession(home: string, clientId: string, clientSecret: string) {
+  const core = createCore({
+    home,
+    version: 'reliability',
+    port: () => 0,
+    gatekeyCommand: { command: 'gatekey', args: [] },
+  });
+  const gateway = {
+    name: 'robot',
+    url: rig.mcp.url,
+    auth: 'client_credentials',
+    issuer: rig.idp.issuer,
+    clientId,
+  };
+  await core.api.invoke('gateways.add', { gateway, clientSecret });
+  const { token } = await core.api.invoke('tokens.get', { name: 'robot' });
+  await core.tokens.stop();
+  return token;
+}
+
 describe('the keychain is unavailable when Gatekey starts', () => {
   it('says so clearly, serves clear errors, writes no secret in plaintext, and loses nothing', async () => {
     const home = await temporaryHome();
     const client = rig.idp.clients.confidentialBasic;
-    const withKeychain = { home, env: keyring.env };
-    const added = await runGatekey(addMachineGateway('robot', client.clientId), {
-      ...withKeychain,
-      stdin: `${client.clientSecret}\n`,
-    });
-    expect(added.code, added.stderr).toBe(0);
-    const stored = await runGatekey(['token', 'robot'], withKeychain);
-    expect(stored.code, stored.stderr).toBe(0);
-    const token = stored.stdout.trim();
+    const token = await earlierSession(home, client.clientId, client.clientSecret!);
 
     const otherSecret = 'other-client-secret-never-stored';
     const refused: CliResult[] = await Promise.all([
@@ -92,9 +106,7 @@ describe('the keychain is unavailable when Gatekey starts', () => {
     expect(answer.message).toContain('Failed to connect to socket /nonexistent');
 
     const secrets = [client.clientSecret!, otherSecret, token];
-    const outputs = [...refused, added].map(
-      (result) => result.stdout + result.stderr + answer.message,
-    );
+    const outputs = refused.map((result) => result.stdout + result.stderr + answer.message);
     expect(await filesContaining(home, secrets)).toEqual([]);
     expect(outputs.filter((text) => secrets.some((secret) => text.includes(secret)))).toEqual([]);
 

@@ -16,7 +16,7 @@ import { temporaryHome } from '../support/cli.js';
 import { FUZZ_SEED, fuzzFor, Random, rawExchange } from '../support/reliability-fuzz.js';
 import { report } from '../support/reliability-rig.js';
 
-const FUZZ = { durationMs: 2000 };
+const FUZZ = { durationMs: 1500 };
 const random = new Random(FUZZ_SEED);
 const JUNK = '{}[]",:0123456789aeflnrstu-.\\ \n\t\u0000\u00e9\ud83d';
 
@@ -361,6 +361,8 @@ describe('the dashboard file server', () => {
     '/assets/%ff',
     '//outside.txt',
     '/\u0000',
+    'http://a:99999/',
+    'http://127.0.0.1/../outside.txt',
   ];
 
   it('serves only its own files and answers malformed paths without throwing', async () => {

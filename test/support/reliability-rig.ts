@@ -111,7 +111,7 @@ export async function echo(client: Client, text: string): Promise<string | undef
 }
 
 /** Whether an echo through the proxy comes back intact (any failure counts as no). */
-export function echoSucceeds(client: Client, text: string): Promise<boolean> {
+function echoSucceeds(client: Client, text: string): Promise<boolean> {
   return echo(client, text).then(
     (answer) => answer === text,
     () => false,

@@ -82,7 +82,8 @@ export function createApi(deps: ApiDependencies): Api {
   });
 
   async function view(gateway: Gateway): Promise<GatewayView> {
-    const secrets = await deps.secrets.read(gateway.name);
+    // Listing must work with the keychain locked; the gateway's status says what is wrong.
+    const secrets = await deps.secrets.read(gateway.name).catch(() => undefined);
     return {
       gateway,
       localUrl: localUrl(gateway.name),
@@ -166,7 +167,13 @@ export function createApi(deps: ApiDependencies): Api {
     'gateways.get': async ({ name }) => view(deps.store.require(name)),
     'gateways.add': async (input) => {
       const gateway = deps.store.add(parseInput(GatewaySchema, input.gateway, 'The gateway'));
-      await saveSecrets(gateway.name, input);
+      try {
+        await saveSecrets(gateway.name, input);
+      } catch (error) {
+        // A gateway without the secret it was added with is worse than none: the retry says "exists".
+        deps.store.remove(gateway.name);
+        throw error;
+      }
       await deps.tokens.reload(gateway.name);
       gatewaysChanged();
       return view(gateway);
