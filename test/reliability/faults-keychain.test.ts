@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GatewayView } from '../../src-main/core/api/contract.js';
 import { createCore } from '../../src-main/core/core.js';
 import { KeychainSecretStore } from '../../src-main/core/secrets/index.js';
 import type { GatewayStatus } from '../../src-main/core/tokens/types.js';
@@ -86,8 +87,16 @@ describe('the keychain is unavailable when Gatekey starts', () => {
     const token = await earlierSession(home, client.clientId, client.clientSecret!);
 
     const otherSecret = 'other-client-secret-never-stored';
+    const listed = await runGatekey(['list', '--json'], { home, env: NO_KEYCHAIN });
+    expect(listed.code, listed.stderr).toBe(0);
+    const [robot] = JSON.parse(listed.stdout) as GatewayView[];
+    expect(robot?.status).toMatchObject({
+      state: 'error',
+      lastError: { code: 'keychain_unavailable' },
+    });
+    expect(listed.stdout).not.toContain(token);
+
     const refused: CliResult[] = await Promise.all([
-      runGatekey(['list', '--json'], { home, env: NO_KEYCHAIN }),
       runGatekey(['token', 'robot', '--json'], { home, env: NO_KEYCHAIN }),
       runGatekey(addMachineGateway('other', 'x'), { home, env: NO_KEYCHAIN, stdin: otherSecret }),
     ]);
@@ -114,6 +123,7 @@ describe('the keychain is unavailable when Gatekey starts', () => {
     expect(kept?.clientSecret).toBe(client.clientSecret);
     expect(kept?.tokens?.accessToken).toBe(token);
     report('keychain-unavailable-at-start', {
+      listedWithError: robot?.status.state === 'error' ? 'yes' : 'no',
       commandsRefused: refused.length,
       exitCode: 1,
       ideErrorCode: answer.code!,

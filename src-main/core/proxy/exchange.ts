@@ -1,11 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PassThrough } from 'node:stream';
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { GatekeyError } from '../errors.js';
 import type { Gateway } from '../gateways/schema.js';
 import { parseBearerChallenge } from '../oauth/challenge.js';
 import type { TokenProvider } from '../tokens/types.js';
-import type { AttemptListener, UpstreamAnswer } from './attempt.js';
-import { UpstreamAttempt } from './attempt.js';
 import type { RequestBody } from './body.js';
 import { readRequestBody } from './body.js';
 import { corsHeaders } from './cors.js';
@@ -29,6 +26,13 @@ export interface ExchangeSettings {
 
 export type GatewayRoute = Extract<ProxyRoute, { kind: 'gateway' }>;
 
+/** One request to the upstream: where it went and with which token (none for `auth: 'none'`). */
+interface Attempt {
+  target: UpstreamTarget;
+  token: string | undefined;
+  upstream: ClientRequest;
+}
+
 /** Only small bodies are parsed, for the log and for the id of an error answer. */
 const MAX_SUMMARIZED_BODY_BYTES = 64 * 1024;
 const NOT_SUMMARIZED: RpcSummary = {};
@@ -36,20 +40,19 @@ const NO_BODY: RequestBody = { kind: 'none' };
 /** Logged when the IDE left before it got an answer (nginx's convention). */
 const CLIENT_CLOSED_REQUEST = 499;
 
-function headerValue(answer: UpstreamAnswer, name: string): string | undefined {
-  const value = answer.headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
+function isStaleConnectionError(error: NodeJS.ErrnoException): boolean {
+  return error.code === 'ECONNRESET' || error.code === 'EPIPE';
 }
 
-function isEventStream(answer: UpstreamAnswer): boolean {
-  return headerValue(answer, 'content-type')?.startsWith('text/event-stream') === true;
+function isEventStream(response: IncomingMessage): boolean {
+  return response.headers['content-type']?.startsWith('text/event-stream') === true;
 }
 
 /**
  * One request from the IDE and its way to the gateway and back: token, forward, a single retry
  * after a 401, relay of the answer chunk by chunk, and one request-log entry at the end.
  */
-export class Exchange implements AttemptListener {
+export class Exchange {
   private readonly startedAt = performance.now();
   private readonly time = Date.now();
   private readonly cors: readonly string[];
@@ -57,10 +60,8 @@ export class Exchange implements AttemptListener {
   private rpcSummary?: RpcSummary;
   private streamedBytesIn = 0;
   private bytesOut = 0;
-  /** The attempt whose answer the IDE waits for, or gets; none while a 401 is being handled. */
-  private current?: UpstreamAttempt;
+  private current?: Attempt;
   private relaying = false;
-  private rewriter?: SseEndpointRewriter;
   private deadline?: NodeJS.Timeout;
   private resentAfterRejection = false;
   private resentAfterStaleConnection = false;
@@ -117,52 +118,74 @@ export class Exchange implements AttemptListener {
     for (const header of target.fixedHeaders) headers.push(header);
     if (token !== undefined && target.credential)
       headers.push(target.credential.name, target.credential.valueParts.join(token));
-    const body = this.body;
-    if (body.kind === 'streamed' && body.contentLength !== undefined)
-      headers.push('Content-Length', body.contentLength);
-    const connection = this.settings.pool.connectionTo(target);
-    const attempt = new UpstreamAttempt(target, token, connection, this);
+    const contentLength = this.contentLength();
+    if (contentLength !== undefined) headers.push('Content-Length', contentLength);
+    let upstream: ClientRequest;
+    try {
+      upstream = target.request({
+        agent: target.agent,
+        hostname: target.hostname,
+        port: target.port,
+        method: this.req.method,
+        path: upstreamPath(target, this.route.rest, this.route.query),
+        headers,
+        setHost: false,
+      });
+    } catch (error) {
+      return this.fail(502, problems.unreachable(this.route.gateway, target.url, error as Error));
+    }
+    const attempt: Attempt = { target, token, upstream };
     this.current = attempt;
+    upstream.on('response', (response) => this.onUpstreamResponse(attempt, response));
+    upstream.on('error', (error) => this.onUpstreamError(attempt, error));
     this.deadline = setTimeout(this.onDeadline, this.settings.upstreamTimeoutMs);
-    attempt.send({
-      method: this.req.method ?? 'GET',
-      path: upstreamPath(target, this.route.rest, this.route.query),
-      headers,
-      body: this.upstreamBody(),
-    });
+    this.writeBody(upstream);
   }
 
-  /** undici frames the body: a buffer with its length; a stream by its Content-Length, else chunked. */
-  private upstreamBody(): Buffer | PassThrough | null {
+  private contentLength(): string | undefined {
+    switch (this.body.kind) {
+      case 'buffered':
+        return String(this.body.bytes.length);
+      case 'streamed':
+        return this.body.contentLength;
+      default:
+        return undefined;
+    }
+  }
+
+  private writeBody(upstream: ClientRequest): void {
     const body = this.body;
-    if (body.kind === 'buffered') return body.bytes;
-    if (body.kind !== 'streamed') return null;
-    const stream = new PassThrough();
+    if (body.kind !== 'streamed') {
+      upstream.end(body.kind === 'buffered' ? body.bytes : undefined);
+      return;
+    }
     for (const chunk of body.head) {
       this.streamedBytesIn += chunk.length;
-      stream.write(chunk);
+      upstream.write(chunk);
     }
     this.req.on('data', (chunk: Buffer) => (this.streamedBytesIn += chunk.length));
-    return this.req.pipe(stream);
+    this.req.pipe(upstream);
   }
 
-  onAnswer(attempt: UpstreamAttempt, answer: UpstreamAnswer): void {
-    if (attempt !== this.current) return;
+  private onUpstreamResponse(attempt: Attempt, response: IncomingMessage): void {
     clearTimeout(this.deadline);
-    if (answer.status === 401) {
-      // Its body is left to drain, which keeps the connection for the next request.
-      this.current = undefined;
+    if (this.clientGone) {
+      response.destroy();
+      return;
+    }
+    const status = response.statusCode ?? 502;
+    if (status === 401) {
+      response.resume();
       void this.onRejected(attempt);
       return;
     }
-    if (answer.status === 403) this.noteStepUp(answer);
-    this.relay(attempt.target, answer);
+    if (status === 403) this.noteStepUp(response);
+    this.relay(attempt.target, response, status);
   }
 
   /** A 401: one fresh token and one more try; then the sign-in message, never the 401. */
-  private async onRejected(attempt: UpstreamAttempt): Promise<void> {
+  private async onRejected({ target, token, upstream }: Attempt): Promise<void> {
     const gateway = this.route.gateway;
-    const { target, token } = attempt;
     if (token === undefined) return this.fail(502, problems.rejectedWithoutAuth(gateway));
     if (this.resentAfterRejection) return this.failAsRpc(problems.signInRequired(gateway));
     let fresh: string;
@@ -173,7 +196,7 @@ export class Exchange implements AttemptListener {
     }
     this.refreshed = fresh !== token;
     if (this.body.kind === 'streamed') {
-      attempt.abandon();
+      upstream.destroy();
       return this.failAsRpc(problems.rejectedTooLargeToResend(gateway));
     }
     if (this.clientGone) return;
@@ -181,19 +204,21 @@ export class Exchange implements AttemptListener {
     this.send(target, fresh);
   }
 
-  private noteStepUp(answer: UpstreamAnswer): void {
-    const challenge = parseBearerChallenge(headerValue(answer, 'www-authenticate') ?? null);
+  private noteStepUp(response: IncomingMessage): void {
+    const challenge = parseBearerChallenge(response.headers['www-authenticate'] ?? null);
     if (challenge?.error === 'insufficient_scope')
       this.settings.tokens.recordStepUp(this.route.gateway, challenge.scope ?? []);
   }
 
-  onFailure(attempt: UpstreamAttempt, error: Error): void {
+  private onUpstreamError(attempt: Attempt, error: NodeJS.ErrnoException): void {
     if (attempt !== this.current) return;
     if (this.relaying) return this.breakOff(error);
     if (this.clientGone || this.res.headersSent) return;
     clearTimeout(this.deadline);
+    // A pooled connection the gateway had just closed: the request never reached it.
     if (
-      attempt.foundConnectionStale(error) &&
+      attempt.upstream.reusedSocket &&
+      isStaleConnectionError(error) &&
       this.body.kind !== 'streamed' &&
       !this.resentAfterStaleConnection
     ) {
@@ -205,31 +230,29 @@ export class Exchange implements AttemptListener {
 
   private readonly onDeadline = (): void => {
     this.fail(504, problems.timedOut(this.route.gateway, this.settings.upstreamTimeoutMs));
-    this.current?.abandon();
+    this.current?.upstream.destroy();
   };
 
-  private relay(target: UpstreamTarget, answer: UpstreamAnswer): void {
+  private relay(target: UpstreamTarget, response: IncomingMessage, status: number): void {
     this.relaying = true;
-    const headers = headersForClient(answer.rawHeaders);
+    const headers = headersForClient(response.rawHeaders);
     for (const header of this.cors) headers.push(header);
-    this.res.writeHead(answer.status, answer.statusMessage, headers);
-    if (!isEventStream(answer)) return;
-    setImmediate(this.flushHeadersOfQuietStream);
-    this.rewriter = this.endpointRewriterFor(target, answer);
+    this.res.writeHead(status, response.statusMessage, headers);
+    if (isEventStream(response)) setImmediate(this.flushHeadersOfQuietStream);
+    const rewriter = this.endpointRewriterFor(target, response);
+    response.on('data', (chunk: Buffer) =>
+      this.relayChunk(response, rewriter ? rewriter.transform(chunk) : chunk),
+    );
+    response.on('end', () => this.res.end(rewriter?.flush()));
+    response.on('error', (error) => this.breakOff(error));
   }
 
-  onBodyChunk(attempt: UpstreamAttempt, chunk: Buffer): void {
-    if (attempt !== this.current) return;
-    const relayed = this.rewriter ? this.rewriter.transform(chunk) : chunk;
-    if (relayed.length === 0) return;
-    this.bytesOut += relayed.length;
-    if (this.res.write(relayed)) return;
-    attempt.pause();
-    this.res.once('drain', () => attempt.resume());
-  }
-
-  onBodyEnd(attempt: UpstreamAttempt): void {
-    if (attempt === this.current) this.res.end(this.rewriter?.flush());
+  private relayChunk(response: IncomingMessage, chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.bytesOut += chunk.length;
+    if (this.res.write(chunk)) return;
+    response.pause();
+    this.res.once('drain', () => response.resume());
   }
 
   /**
@@ -250,10 +273,10 @@ export class Exchange implements AttemptListener {
   /** Legacy HTTP+SSE streams (a GET answered with text/event-stream) name their POST endpoint. */
   private endpointRewriterFor(
     target: UpstreamTarget,
-    answer: UpstreamAnswer,
+    response: IncomingMessage,
   ): SseEndpointRewriter | undefined {
-    if (this.req.method !== 'GET') return undefined;
-    if (answer.headers['content-encoding'] !== undefined) return undefined;
+    if (this.req.method !== 'GET' || !isEventStream(response)) return undefined;
+    if (response.headers['content-encoding'] !== undefined) return undefined;
     return new SseEndpointRewriter((endpoint) => this.proxyUrlFor(target, endpoint));
   }
 
@@ -271,7 +294,7 @@ export class Exchange implements AttemptListener {
     if (!this.res.writableFinished) {
       this.clientGone = true;
       this.error ??= problems.clientLeft;
-      this.current?.abandon();
+      this.current?.upstream.destroy();
     }
     this.record();
   };

@@ -74,14 +74,12 @@ function answerWithoutGateway(
 export function createProxyHandler(
   options: ProxyOptions & { publicOrigin: () => string },
 ): ProxyHandler {
-  const upstreamTimeoutMs = options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
-  // Connecting gets as long as the whole wait for the answer, whose deadline the exchange keeps.
-  const pool = new UpstreamPool({ connectTimeoutMs: upstreamTimeoutMs });
+  const pool = new UpstreamPool();
   const settings = {
     tokens: options.tokens,
     log: options.log ?? new RequestLog(),
     pool,
-    upstreamTimeoutMs,
+    upstreamTimeoutMs: options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
     maxRetryBodyBytes: options.maxRetryBodyBytes ?? DEFAULT_MAX_RETRY_BODY_BYTES,
   };
   const allowedOrigins = options.allowedOrigins ?? [];

@@ -1,12 +1,16 @@
+import http from 'node:http';
+import https from 'node:https';
 import type { Gateway } from '../gateways/schema.js';
-import type { LentConnection } from './connections.js';
-import { OriginConnections } from './connections.js';
 
 /** How the proxy reaches one gateway, worked out once per gateway definition. */
 export interface UpstreamTarget {
+  readonly request: typeof http.request;
   /** The gateway URL, for messages. */
   readonly url: string;
-  /** Where its connections go; they are pooled per origin. */
+  readonly agent: http.Agent;
+  /** Without IPv6 brackets, as node:net wants it. */
+  readonly hostname: string;
+  readonly port: number;
   readonly origin: string;
   /** The gateway URL's path and query: what `/mcp/<name>` maps to. */
   readonly path: string;
@@ -52,18 +56,12 @@ interface PreparedTarget {
   target: UpstreamTarget;
 }
 
-export interface UpstreamPoolOptions {
-  /** Time allowed to connect (and for TLS); default 10 s. */
-  connectTimeoutMs?: number;
-}
-
-/** Keep-alive connections to the upstreams, per origin, and each gateway's prepared target. */
+/** Keep-alive connection pools to the upstreams, and each gateway's prepared target. */
 export class UpstreamPool {
-  private readonly origins = new Map<string, OriginConnections>();
+  private readonly httpAgent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true, scheduling: 'lifo' });
   /** By gateway name: the target, and the definition it was made from. */
   private readonly targets = new Map<string, PreparedTarget>();
-
-  constructor(private readonly options: UpstreamPoolOptions = {}) {}
 
   /**
    * The gateway's target, made again only when its definition changes. The gateway store hands out
@@ -78,31 +76,25 @@ export class UpstreamPool {
     return target;
   }
 
-  /** A connection to the target's origin for one request. */
-  connectionTo(target: UpstreamTarget): LentConnection {
-    let connections = this.origins.get(target.origin);
-    if (connections === undefined) {
-      connections = new OriginConnections(target.origin, this.options.connectTimeoutMs);
-      this.origins.set(target.origin, connections);
-    }
-    return connections.lend();
-  }
-
-  /** Closes every upstream connection, with any request on it; later requests open new ones. */
   destroy(): void {
-    for (const connections of this.origins.values()) connections.destroy();
-    this.origins.clear();
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
   }
 
   private prepare(gateway: Gateway): UpstreamTarget {
     const url = new URL(gateway.url);
+    const isHttps = url.protocol === 'https:';
     const credential = gateway.auth === 'none' ? undefined : parseHeaderTemplate(gateway.header);
     const extraHeaders = Object.entries(gateway.extraHeaders ?? {});
     const ownHeaderNames = new Set(['host', ...extraHeaders.map(([name]) => name.toLowerCase())]);
     if (credential) ownHeaderNames.add(credential.name.toLowerCase());
     const refusal = plainHttpRefusal(gateway, url);
     return {
+      request: isHttps ? https.request : http.request,
       url: gateway.url,
+      agent: isHttps ? this.httpsAgent : this.httpAgent,
+      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: Number(url.port) || (isHttps ? 443 : 80),
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
       fixedHeaders: ['Host', url.host, ...extraHeaders.flat()],
