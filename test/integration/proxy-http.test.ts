@@ -349,6 +349,19 @@ describe('failures', () => {
     expect(gateway.received).toHaveLength(1);
   });
 
+  it('answers 502, not at the deadline, when the gateway switches protocols unasked', async () => {
+    await gatewayTo((_request, _res, req) =>
+      req.socket.end(
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
+      ),
+    );
+    const answer = await postRpc();
+    expect(answer.status).toBe(502);
+    expect(JSON.parse(answer.body).error.message).toContain(
+      'Gateway "raw" answered 101 Switching Protocols',
+    );
+  });
+
   it('answers 502 naming the TLS failure when the gateway does not speak TLS', async () => {
     const gateway = await gatewayTo(answerJson);
     proxy.addGateway({

@@ -1,4 +1,5 @@
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { GatekeyError } from '../errors.js';
 import type { Gateway } from '../gateways/schema.js';
 import { parseBearerChallenge } from '../oauth/challenge.js';
@@ -138,6 +139,7 @@ export class Exchange {
     this.current = attempt;
     upstream.on('response', (response) => this.onUpstreamResponse(attempt, response));
     upstream.on('error', (error) => this.onUpstreamError(attempt, error));
+    upstream.on('upgrade', (_response, socket: Duplex) => this.onUnaskedUpgrade(attempt, socket));
     this.deadline = setTimeout(this.onDeadline, this.settings.upstreamTimeoutMs);
     this.writeBody(upstream);
   }
@@ -208,6 +210,17 @@ export class Exchange {
     const challenge = parseBearerChallenge(response.headers['www-authenticate'] ?? null);
     if (challenge?.error === 'insufficient_scope')
       this.settings.tokens.recordStepUp(this.route.gateway, challenge.scope ?? []);
+  }
+
+  /**
+   * A 101 Switching Protocols, which no request through the proxy asks for. node:http hands over
+   * the connection and reports nothing else, so without this the IDE would wait for the deadline.
+   */
+  private onUnaskedUpgrade(attempt: Attempt, socket: Duplex): void {
+    socket.destroy();
+    if (attempt !== this.current) return;
+    clearTimeout(this.deadline);
+    this.fail(502, problems.switchedProtocols(this.route.gateway, attempt.target.url));
   }
 
   private onUpstreamError(attempt: Attempt, error: NodeJS.ErrnoException): void {

@@ -39,6 +39,12 @@ export const problems = {
       `Check that the gateway is running and that its URL (${url}) is right.`,
       { cause },
     ),
+  switchedProtocols: (gateway: string, url: string) =>
+    new GatekeyError(
+      'upstream_unreachable',
+      `Gateway "${gateway}" answered 101 Switching Protocols to an MCP request, which asks for no protocol switch.`,
+      `Check that its URL (${url}) is the MCP endpoint, not a WebSocket one.`,
+    ),
   brokeOff: (gateway: string, cause: Error) =>
     new GatekeyError(
       'upstream_unreachable',
