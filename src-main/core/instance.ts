@@ -7,11 +7,11 @@ import {
   isProxyPath,
   listenOnLoopback,
 } from './proxy/index.js';
-import type { Api, ApiDependencies } from './api/commands.js';
+import type { Api } from './api/commands.js';
 import { ControlApi, randomToken } from './api/http-transport.js';
 import { createCore } from './core.js';
+import type { CoreOptions } from './core.js';
 import type { GatewayStore } from './gateways/store.js';
-import type { SecretStore } from './secrets/types.js';
 import type { TokenManager } from './tokens/manager.js';
 import { serveDashboard } from './dashboard.js';
 import {
@@ -20,23 +20,14 @@ import {
   removeInstanceRecord,
   writeInstanceRecord,
 } from './instance-file.js';
-import type { ClientTarget } from './clients/index.js';
 
-export interface InstanceOptions {
-  home: string;
-  version: string;
+export interface InstanceOptions extends Omit<CoreOptions, 'port' | 'gatekeyCommand'> {
   /** Default: the port in settings (7421). 0 picks a free port (tests). */
   port?: number;
-  insecureFileStore?: boolean;
-  secrets?: SecretStore;
   /** The built renderer (dist/renderer): served at `/` for the headless dashboard. */
   uiDir?: string;
-  openBrowser?: (url: string) => Promise<void>;
-  onWarning?: (message: string) => void;
-  gatekeyCommand?: ClientTarget['gatekeyCommand'];
-  startDemo?: ApiDependencies['startDemo'];
-  /** Where IDE config files are written; tests point it at a temporary folder. */
-  clientEnvironment?: ApiDependencies['clientEnvironment'];
+  /** Default: `gatekey` on the PATH. */
+  gatekeyCommand?: CoreOptions['gatekeyCommand'];
 }
 
 export interface RunningInstance {
