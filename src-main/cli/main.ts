@@ -8,6 +8,7 @@ import { serve, stdio } from './commands/serve.js';
 import { log } from './commands/log.js';
 import { config } from './commands/config.js';
 import { demo } from './commands/demo.js';
+import { GatekeyError } from '../core/errors.js';
 import { print, printError, usageError } from './output.js';
 import { version } from './package-root.js';
 
@@ -34,9 +35,20 @@ const GLOBAL_HELP = `Global options:
   -h, --help              help for a command`;
 
 function overview(): string {
-  const width = Math.max(...COMMANDS.map((command) => command.usage.length));
-  const lines = COMMANDS.map((command) => `  ${command.usage.padEnd(width)}  ${command.summary}`);
-  return `gatekey ${version}: your IDE's key to OAuth-protected MCP gateways\n\nUsage:\n${lines.join('\n')}\n\n${GLOBAL_HELP}`;
+  const width = Math.max(...COMMANDS.map((command) => command.name.length));
+  const lines = COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`);
+  return [
+    `gatekey ${version}: your IDE's key to OAuth-protected MCP gateways`,
+    '',
+    'Usage: gatekey <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    GLOBAL_HELP,
+    '',
+    'gatekey <command> --help shows the options of a command.',
+  ].join('\n');
 }
 
 function commandHelp(command: Command): string {
@@ -56,7 +68,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS.find((candidate) => candidate.name === name);
   if (!command) {
-    printError(usageError(`Unknown command "${name}".`, 'gatekey --help lists the commands'));
+    printError(
+      new GatekeyError('invalid_input', `Unknown command "${name}".`, 'gatekey --help lists them.'),
+    );
     return 1;
   }
   try {
