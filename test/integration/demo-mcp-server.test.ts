@@ -5,6 +5,7 @@ import { CreateMessageRequestSchema, type Progress } from '@modelcontextprotocol
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIdp, type RunningIdp } from '../../src-main/demo/idp.js';
 import { startDemoMcpServer, type RunningMcpServer } from '../../src-main/demo/mcp-server.js';
+import { expectDemoToolsListedAndAnswering, textOf } from '../support/demo-mcp-tools.js';
 import { startLegacySseMcpServer } from '../support/legacy-sse-server.js';
 
 let idp: RunningIdp;
@@ -68,11 +69,6 @@ async function connect(
   return client;
 }
 
-function textOf(result: Awaited<ReturnType<Client['callTool']>>): string {
-  const [first] = result.content as { type: string; text?: string }[];
-  return first?.text ?? '';
-}
-
 function postToolCall(token: string | undefined, tool: string): Promise<Response> {
   return fetch(server.url, {
     method: 'POST',
@@ -93,14 +89,7 @@ function postToolCall(token: string | undefined, tool: string): Promise<Response
 describe('demo MCP server (Streamable HTTP)', () => {
   it('lists and calls its tools, resource and prompt with a real token', async () => {
     const client = await connect(server.url, userToken);
-    const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual(
-      ['add', 'admin_action', 'ask', 'big', 'count', 'echo', 'whoami'].sort(),
-    );
-    expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'hello' } }))).toBe(
-      'hello',
-    );
-    expect(textOf(await client.callTool({ name: 'add', arguments: { a: 2, b: 3 } }))).toBe('5');
+    await expectDemoToolsListedAndAnswering(client);
     const whoami = JSON.parse(textOf(await client.callTool({ name: 'whoami', arguments: {} })));
     expect(whoami).toEqual({
       sub: idp.clients.confidentialBasic.clientId,

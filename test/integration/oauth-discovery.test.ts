@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isGatekeyError, type GatekeyError } from '../../src-main/core/errors.js';
 import { createOAuthSession, discover } from '../../src-main/core/oauth/index.js';
 import { startIdp, type RunningIdp } from '../../src-main/demo/idp.js';
 import { startDemoMcpServer, type RunningMcpServer } from '../../src-main/demo/mcp-server.js';
@@ -9,15 +8,7 @@ import {
   MemorySecretStore,
   startLoopbackServer,
 } from './oauth-fixtures.js';
-
-async function discoveryError(promise: Promise<unknown>): Promise<GatekeyError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!isGatekeyError(error)) throw new Error(`expected a GatekeyError, got ${String(error)}`);
-  return error;
-}
+import { rejection } from '../support/gatekey-rejection.js';
 
 const INITIALIZE = {
   jsonrpc: '2.0',
@@ -205,9 +196,7 @@ describe('discovery', () => {
   describe('failures say what was expected, what arrived, and where', () => {
     it('a metadata issuer that does not match → discovery_failed', async () => {
       const wrongIssuer = generic.issuer.replace('127.0.0.1', 'localhost');
-      const error = await discoveryError(
-        discover(gatewayOf({ url: mcp.url, issuer: wrongIssuer })),
-      );
+      const error = await rejection(discover(gatewayOf({ url: mcp.url, issuer: wrongIssuer })));
 
       expect(error.code).toBe('discovery_failed');
       expect(error.message).toContain(`"issuer" is ${generic.issuer}, expected ${wrongIssuer}`);
@@ -217,7 +206,7 @@ describe('discovery', () => {
 
     it('404 everywhere → discovery_failed listing every URL tried', async () => {
       const issuer = `${okta.issuer}-missing`;
-      const error = await discoveryError(discover(gatewayOf({ url: mcp.url, issuer })));
+      const error = await rejection(discover(gatewayOf({ url: mcp.url, issuer })));
 
       expect(error.code).toBe('discovery_failed');
       expect(error.message.match(/404 Not Found/g)).toHaveLength(3);
@@ -230,7 +219,7 @@ describe('discovery', () => {
           .end('<!doctype html><p>Welcome'),
       );
       try {
-        const error = await discoveryError(
+        const error = await rejection(
           discover(gatewayOf({ url: mcp.url, issuer: catchAll.origin })),
         );
 
@@ -246,9 +235,7 @@ describe('discovery', () => {
     it('an IdP that is down → idp_unreachable', async () => {
       await okta.stop();
       try {
-        const error = await discoveryError(
-          discover(gatewayOf({ url: mcp.url, issuer: okta.issuer })),
-        );
+        const error = await rejection(discover(gatewayOf({ url: mcp.url, issuer: okta.issuer })));
 
         expect(error.code).toBe('idp_unreachable');
         expect(error.message).toContain('ECONNREFUSED');
@@ -261,7 +248,7 @@ describe('discovery', () => {
     it('a gateway that is down → upstream_unreachable', async () => {
       const gone = await startLoopbackServer((_req, res) => res.end());
       await gone.close();
-      const error = await discoveryError(discover(gatewayOf({ url: `${gone.origin}/mcp` })));
+      const error = await rejection(discover(gatewayOf({ url: `${gone.origin}/mcp` })));
 
       expect(error.code).toBe('upstream_unreachable');
       expect(error.message).toContain(`${gone.origin}/mcp`);
@@ -269,7 +256,7 @@ describe('discovery', () => {
 
     it('plain http off loopback is refused before any request, unless allowed', async () => {
       const url = 'http://gateway.example.com/mcp';
-      const error = await discoveryError(discover(gatewayOf({ url })));
+      const error = await rejection(discover(gatewayOf({ url })));
 
       expect(error.code).toBe('discovery_failed');
       expect(error.message).toContain(`Expected an https URL for the gateway, got ${url}`);

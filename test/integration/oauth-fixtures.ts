@@ -13,6 +13,9 @@ import {
   type BrowserLoginResult,
 } from '../support/headless-browser.js';
 
+/** The resource a test gateway names: the OAuth engine only sends it to the IdP, never fetches it. */
+export const GATEWAY_URL = 'https://gateway.example.com/mcp';
+
 /** The SecretStore contract kept in memory: the OAuth engine only needs its four methods. */
 export class MemorySecretStore implements SecretStore {
   readonly kind = 'insecure-file';

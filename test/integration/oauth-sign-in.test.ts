@@ -1,28 +1,19 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isGatekeyError, type GatekeyError } from '../../src-main/core/errors.js';
 import { createOAuthSession } from '../../src-main/core/oauth/index.js';
 import { startIdp, type IdpProfile, type RunningIdp } from '../../src-main/demo/idp.js';
 import {
   freePort,
+  GATEWAY_URL,
   gatewayOf,
   headlessSignIn,
   MemorySecretStore,
   occupyPort,
   redirectUriOf,
 } from './oauth-fixtures.js';
+import { rejection } from '../support/gatekey-rejection.js';
 
-const GATEWAY_URL = 'https://gateway.example.com/mcp';
 const STEPS = ['discovery', 'registration', 'browser', 'code', 'token', 'done'];
-
-async function rejection(promise: Promise<unknown>): Promise<GatekeyError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!isGatekeyError(error)) throw new Error(`expected a GatekeyError, got ${String(error)}`);
-  return error;
-}
 
 async function isListening(url: URL): Promise<boolean> {
   return fetch(url).then(

@@ -1,22 +1,18 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isGatekeyError, type GatekeyError } from '../../src-main/core/errors.js';
+import type { GatekeyError } from '../../src-main/core/errors.js';
 import type { GatewayInput } from '../../src-main/core/gateways/schema.js';
 import { createOAuthSession } from '../../src-main/core/oauth/index.js';
 import type { GatewaySecrets, TokenSet } from '../../src-main/core/secrets/types.js';
 import { startIdp, type IdpClient, type RunningIdp } from '../../src-main/demo/idp.js';
-import { gatewayOf, headlessSignIn, MemorySecretStore, recordingFetch } from './oauth-fixtures.js';
-
-const GATEWAY_URL = 'https://gateway.example.com/mcp';
-
-async function rejection(promise: Promise<unknown>): Promise<GatekeyError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!isGatekeyError(error)) throw new Error(`expected a GatekeyError, got ${String(error)}`);
-  return error;
-}
+import {
+  GATEWAY_URL,
+  gatewayOf,
+  headlessSignIn,
+  MemorySecretStore,
+  recordingFetch,
+} from './oauth-fixtures.js';
+import { rejection } from '../support/gatekey-rejection.js';
 
 async function storeWith(secrets: GatewaySecrets): Promise<MemorySecretStore> {
   const store = new MemorySecretStore();

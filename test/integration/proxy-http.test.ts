@@ -10,11 +10,13 @@ import type { RawUpstream, TestProxy, UpstreamHandler } from '../support/proxy-f
 import {
   MCP_POST_HEADERS,
   plainRequest,
+  postMcp,
   rpcRequest,
   startRawUpstream,
   startTestProxy,
 } from '../support/proxy-fixtures.js';
-import { ClientCredentialsTokens } from '../support/token-provider.js';
+import type { ClientCredentialsTokens } from '../support/token-provider.js';
+import { confidentialClientTokens } from '../support/token-provider.js';
 
 let idp: RunningIdp;
 let tokens: ClientCredentialsTokens;
@@ -23,13 +25,7 @@ let upstream: RawUpstream | undefined;
 
 beforeAll(async () => {
   idp = await startIdp({ profile: 'generic' });
-  const client = idp.clients.confidentialBasic;
-  tokens = new ClientCredentialsTokens({
-    issuer: idp.issuer,
-    clientId: client.clientId,
-    clientSecret: client.clientSecret!,
-    scope: 'mcp:tools',
-  });
+  tokens = confidentialClientTokens(idp);
   proxy = await startTestProxy({ tokens, upstreamTimeoutMs: 400, maxRetryBodyBytes: 1024 });
 });
 
@@ -63,11 +59,7 @@ const answerJson: UpstreamHandler = (_request, res) => {
 };
 
 const postRpc = (headers: Record<string, string> = {}, body = rpcRequest('tools/list')) =>
-  plainRequest(proxy.urlFor('raw'), {
-    method: 'POST',
-    headers: { ...MCP_POST_HEADERS, ...headers },
-    body,
-  });
+  postMcp(proxy.urlFor('raw'), body, headers);
 
 describe('forwarding', () => {
   it('sends a fresh token and the MCP headers, and strips what the IDE must not pass on', async () => {
@@ -265,11 +257,7 @@ describe('rejections', () => {
   it('asks for sign-in without contacting the gateway when the token provider needs a person', async () => {
     const gateway = await gatewayTo(answerJson, { name: 'signed-out' });
     tokens.signOut('signed-out');
-    const answer = await plainRequest(proxy.urlFor('signed-out'), {
-      method: 'POST',
-      headers: MCP_POST_HEADERS,
-      body: rpcRequest('initialize', 0),
-    });
+    const answer = await postMcp(proxy.urlFor('signed-out'), rpcRequest('initialize', 0));
     expect(JSON.parse(answer.body)).toMatchObject({
       id: 0,
       error: {
@@ -369,11 +357,7 @@ describe('failures', () => {
       url: `https://127.0.0.1:${gateway.port}/mcp`,
       auth: 'client_credentials',
     });
-    const answer = await plainRequest(proxy.urlFor('tls'), {
-      method: 'POST',
-      headers: MCP_POST_HEADERS,
-      body: '{}',
-    });
+    const answer = await postMcp(proxy.urlFor('tls'), '{}');
     expect(answer.status).toBe(502);
     expect(JSON.parse(answer.body).error.message).toMatch(
       /^Gateway "tls" is unreachable: .*wrong version number/,
@@ -399,22 +383,14 @@ describe('failures', () => {
       auth: 'client_credentials',
     });
     const issued = tokens.issued;
-    const answer = await plainRequest(proxy.urlFor('cleartext'), {
-      method: 'POST',
-      headers: MCP_POST_HEADERS,
-      body: '{}',
-    });
+    const answer = await postMcp(proxy.urlFor('cleartext'), '{}');
     expect(answer.status).toBe(502);
     expect(JSON.parse(answer.body).error.message).toContain('plain http');
     expect(tokens.issued).toBe(issued);
   });
 
   it('answers 404 for an unknown gateway, saying how to add one', async () => {
-    const answer = await plainRequest(proxy.urlFor('nope'), {
-      method: 'POST',
-      headers: MCP_POST_HEADERS,
-      body: '{}',
-    });
+    const answer = await postMcp(proxy.urlFor('nope'), '{}');
     expect(answer.status).toBe(404);
     expect(JSON.parse(answer.body).error.message).toContain('gatekey add nope --url');
   });
@@ -434,11 +410,7 @@ describe('startProxy', () => {
     const own = await startTestProxy({ tokens });
     const gateway = await gatewayTo(answerJson);
     own.addGateway(proxy.gateways.get('raw')!);
-    const answer = await plainRequest(own.urlFor('raw'), {
-      method: 'POST',
-      headers: MCP_POST_HEADERS,
-      body: rpcRequest('ping'),
-    });
+    const answer = await postMcp(own.urlFor('raw'), rpcRequest('ping'));
     expect(answer.status).toBe(200);
     expect(gateway.openConnections()).toBe(1);
     await own.close();
@@ -498,10 +470,8 @@ describe('localhost safety', () => {
       expect(preflight.headers['access-control-allow-headers']).toBe(
         'content-type, mcp-session-id',
       );
-      const answer = await plainRequest(allowed.urlFor('raw'), {
-        method: 'POST',
-        headers: { ...MCP_POST_HEADERS, Origin: 'http://localhost:5173' },
-        body: rpcRequest('ping'),
+      const answer = await postMcp(allowed.urlFor('raw'), rpcRequest('ping'), {
+        Origin: 'http://localhost:5173',
       });
       expect(answer.status).toBe(200);
       expect(answer.headers['access-control-allow-origin']).toBe('http://localhost:5173');

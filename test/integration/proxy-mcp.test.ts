@@ -2,40 +2,17 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningIdp } from '../../src-main/demo/idp.js';
-import { startIdp } from '../../src-main/demo/idp.js';
-import type { RunningMcpServer } from '../../src-main/demo/mcp-server.js';
-import { startDemoMcpServer } from '../../src-main/demo/mcp-server.js';
-import type { TestProxy } from '../support/proxy-fixtures.js';
-import { startTestProxy } from '../support/proxy-fixtures.js';
-import { ClientCredentialsTokens } from '../support/token-provider.js';
+import { expectDemoToolsListedAndAnswering, textOf } from '../support/demo-mcp-tools.js';
+import type { ProxiedMcpRig } from '../support/proxy-fixtures.js';
+import { startProxiedMcpRig } from '../support/proxy-fixtures.js';
 
-let idp: RunningIdp;
-let mcp: RunningMcpServer;
-let tokens: ClientCredentialsTokens;
-let proxy: TestProxy;
+let rig: ProxiedMcpRig;
 
 beforeAll(async () => {
-  idp = await startIdp({ profile: 'generic' });
-  mcp = await startDemoMcpServer({ issuer: idp.issuer });
-  const client = idp.clients.confidentialBasic;
-  tokens = new ClientCredentialsTokens({
-    issuer: idp.issuer,
-    clientId: client.clientId,
-    clientSecret: client.clientSecret!,
-    scope: 'mcp:tools',
-  });
-  proxy = await startTestProxy({
-    tokens,
-    gateways: [{ name: 'demo', url: mcp.url, auth: 'client_credentials' }],
-  });
+  rig = await startProxiedMcpRig('demo');
 });
 
-afterAll(async () => {
-  await proxy.close();
-  await mcp.close();
-  await idp.close();
-});
+afterAll(() => rig.close());
 
 /** An MCP client that knows nothing of OAuth, pointed at the proxy as an IDE would be. */
 async function connectThroughProxy(
@@ -52,14 +29,9 @@ async function connectThroughProxy(
       content: { type: 'text', text: `answer to: ${question}` },
     };
   });
-  const transport = new StreamableHTTPClientTransport(new URL(proxy.urlFor('demo')));
+  const transport = new StreamableHTTPClientTransport(new URL(rig.proxy.urlFor('demo')));
   await client.connect(transport);
   return { client, transport };
-}
-
-function textOf(result: Awaited<ReturnType<Client['callTool']>>): string {
-  const [first] = result.content as { type: string; text?: string }[];
-  return first?.text ?? '';
 }
 
 describe('an MCP client through the proxy', () => {
@@ -68,16 +40,9 @@ describe('an MCP client through the proxy', () => {
     expect(client.getServerVersion()?.name).toBe('gatekey-demo');
     expect(transport.sessionId).toMatch(/[0-9a-f-]{36}/);
 
-    const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual(
-      ['add', 'admin_action', 'ask', 'big', 'count', 'echo', 'whoami'].sort(),
-    );
-    expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'hello' } }))).toBe(
-      'hello',
-    );
-    expect(textOf(await client.callTool({ name: 'add', arguments: { a: 2, b: 3 } }))).toBe('5');
+    await expectDemoToolsListedAndAnswering(client);
     expect(JSON.parse(textOf(await client.callTool({ name: 'whoami' })))).toMatchObject({
-      clientId: idp.clients.confidentialBasic.clientId,
+      clientId: rig.idp.clients.confidentialBasic.clientId,
     });
 
     const progress: number[] = [];
@@ -106,12 +71,12 @@ describe('an MCP client through the proxy', () => {
 
     await transport.terminateSession();
     await client.close();
-    const methods = mcp.requestLog().map((entry) => `${entry.method} ${entry.status}`);
+    const methods = rig.mcp.requestLog().map((entry) => `${entry.method} ${entry.status}`);
     expect(methods).toContain('GET 200');
     expect(methods.at(-1)).toBe('DELETE 200');
-    expect(mcp.requestLog().every((entry) => entry.authorized)).toBe(true);
+    expect(rig.mcp.requestLog().every((entry) => entry.authorized)).toBe(true);
     expect(
-      proxy.log.recent({ gateway: 'demo' }).find((entry) => entry.toolName === 'count'),
+      rig.proxy.log.recent({ gateway: 'demo' }).find((entry) => entry.toolName === 'count'),
     ).toMatchObject({
       rpcMethod: 'tools/call',
       status: 200,
@@ -124,8 +89,8 @@ describe('an MCP client through the proxy', () => {
       code: 403,
       message: expect.stringContaining('insufficient_scope'),
     });
-    expect(tokens.stepUps).toContainEqual({ gateway: 'demo', scopes: ['mcp:admin'] });
-    expect(mcp.requestLog().filter((entry) => entry.status === 403)).toHaveLength(1);
+    expect(rig.tokens.stepUps).toContainEqual({ gateway: 'demo', scopes: ['mcp:admin'] });
+    expect(rig.mcp.requestLog().filter((entry) => entry.status === 403)).toHaveLength(1);
     await client.close();
   });
 
@@ -153,16 +118,16 @@ describe('an MCP client through the proxy', () => {
   });
 
   it('answers 502 while the gateway is down and works again once it is back', async () => {
-    await mcp.stop();
+    await rig.mcp.stop();
     const started = performance.now();
     await expect(connectThroughProxy()).rejects.toMatchObject({
       code: 502,
       message: expect.stringContaining(
-        `is unreachable: connect ECONNREFUSED 127.0.0.1:${mcp.port}`,
+        `is unreachable: connect ECONNREFUSED 127.0.0.1:${rig.mcp.port}`,
       ),
     });
     expect(performance.now() - started).toBeLessThan(1000);
-    await mcp.start();
+    await rig.mcp.start();
     const { client } = await connectThroughProxy();
     expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'back' } }))).toBe(
       'back',

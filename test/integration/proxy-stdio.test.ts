@@ -5,39 +5,16 @@ import { PassThrough } from 'node:stream';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStdioBridge } from '../../src-main/core/proxy/index.js';
-import type { RunningIdp } from '../../src-main/demo/idp.js';
-import { startIdp } from '../../src-main/demo/idp.js';
-import type { RunningMcpServer } from '../../src-main/demo/mcp-server.js';
-import { startDemoMcpServer } from '../../src-main/demo/mcp-server.js';
-import type { TestProxy } from '../support/proxy-fixtures.js';
-import { startTestProxy } from '../support/proxy-fixtures.js';
-import { ClientCredentialsTokens } from '../support/token-provider.js';
+import type { ProxiedMcpRig } from '../support/proxy-fixtures.js';
+import { startProxiedMcpRig } from '../support/proxy-fixtures.js';
 
-let idp: RunningIdp;
-let mcp: RunningMcpServer;
-let proxy: TestProxy;
+let rig: ProxiedMcpRig;
 
 beforeAll(async () => {
-  idp = await startIdp({ profile: 'generic' });
-  mcp = await startDemoMcpServer({ issuer: idp.issuer });
-  const credentials = idp.clients.confidentialBasic;
-  const tokens = new ClientCredentialsTokens({
-    issuer: idp.issuer,
-    clientId: credentials.clientId,
-    clientSecret: credentials.clientSecret!,
-    scope: 'mcp:tools',
-  });
-  proxy = await startTestProxy({
-    tokens,
-    gateways: [{ name: 'demo', url: mcp.url, auth: 'client_credentials' }],
-  });
+  rig = await startProxiedMcpRig('demo');
 });
 
-afterAll(async () => {
-  await proxy.close();
-  await mcp.close();
-  await idp.close();
-});
+afterAll(() => rig.close());
 
 const initialize = {
   jsonrpc: '2.0',
@@ -60,7 +37,7 @@ describe('the stdio bridge', () => {
   it('carries a whole session, server-initiated requests included, and ends it on EOF', async () => {
     const input = new PassThrough();
     const output = new PassThrough();
-    const bridge = runStdioBridge({ url: proxy.urlFor('demo'), input, output });
+    const bridge = runStdioBridge({ url: rig.proxy.urlFor('demo'), input, output });
     const next = messagesFrom(output);
     const send = (message: object) => input.write(`${JSON.stringify(message)}\n`);
 
@@ -97,13 +74,13 @@ describe('the stdio bridge', () => {
       result: { content: [{ type: 'text', text: 'last' }] },
     });
     await bridge;
-    expect(mcp.requestLog().at(-1)).toMatchObject({ method: 'DELETE', status: 200 });
+    expect(rig.mcp.requestLog().at(-1)).toMatchObject({ method: 'DELETE', status: 200 });
   });
 
   it('answers a request the proxy could not deliver with a JSON-RPC error', async () => {
     const output = new PassThrough();
     const input = new PassThrough();
-    const bridge = runStdioBridge({ url: proxy.urlFor('missing'), input, output });
+    const bridge = runStdioBridge({ url: rig.proxy.urlFor('missing'), input, output });
     input.end(`${JSON.stringify(initialize)}\nnot json\n`);
     const next = messagesFrom(output);
     const answers = [await next(), await next()];
@@ -130,7 +107,7 @@ describe('the stdio bridge', () => {
 await runStdioBridge({ url: process.argv[1], input: process.stdin, output: process.stdout });`;
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', '--input-type=module', '-e', script, proxy.urlFor('demo')],
+      ['--import', 'tsx', '--input-type=module', '-e', script, rig.proxy.urlFor('demo')],
       {
         stdio: ['pipe', 'pipe', 'inherit'],
       },

@@ -8,8 +8,11 @@ import type { RunningMcpServer } from '../../src-main/demo/mcp-server.js';
 import { startDemoMcpServer } from '../../src-main/demo/mcp-server.js';
 import type { TestProxy } from '../support/proxy-fixtures.js';
 import { startTestProxy } from '../support/proxy-fixtures.js';
-import type { ClientCredentialsTokensOptions } from '../support/token-provider.js';
-import { ClientCredentialsTokens } from '../support/token-provider.js';
+import type {
+  ClientCredentialsTokens,
+  ClientCredentialsTokensOptions,
+} from '../support/token-provider.js';
+import { confidentialClientTokens } from '../support/token-provider.js';
 
 const TOKEN_TTL_SECONDS = 2;
 const PAST_EXPIRY_MS = TOKEN_TTL_SECONDS * 1000 + 300;
@@ -36,14 +39,7 @@ async function setUp(
   options: Partial<ClientCredentialsTokensOptions> = {},
   gatewayUrl = mcp.url,
 ): Promise<{ tokens: ClientCredentialsTokens; proxy: TestProxy; client: Client }> {
-  const credentials = idp.clients.confidentialBasic;
-  const tokens = new ClientCredentialsTokens({
-    issuer: idp.issuer,
-    clientId: credentials.clientId,
-    clientSecret: credentials.clientSecret!,
-    scope: 'mcp:tools',
-    ...options,
-  });
+  const tokens = confidentialClientTokens(idp, options);
   const proxy = await startTestProxy({
     tokens,
     gateways: [{ name: 'demo', url: gatewayUrl, auth: 'client_credentials' }],

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { AsyncEntry } from '@napi-rs/keyring';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GatekeyError } from '../../src-main/core/errors.js';
+import type { GatekeyError } from '../../src-main/core/errors.js';
 import {
   type InsecureFileSecretStore,
   KEYCHAIN_SERVICE,
@@ -14,6 +14,7 @@ import {
   type GatewaySecrets,
   type SecretStore,
 } from '../../src-main/core/secrets/index.js';
+import { rejection } from '../support/gatekey-rejection.js';
 
 const execFileAsync = promisify(execFile);
 const homes: string[] = [];
@@ -40,15 +41,6 @@ const secretsFor = (label: string): GatewaySecrets => ({
   },
   clientSecret: `client-secret-${label}`,
 });
-
-async function rejection(promise: Promise<unknown>): Promise<GatekeyError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (error instanceof GatekeyError) return error;
-  throw new Error(`expected a GatekeyError, got ${String(error)}`);
-}
 
 /** The store contract, for the keychain and the file store alike. */
 function describeSecretStore(open: (home: string) => SecretStore) {

@@ -3,13 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { GatekeyError } from '../../src-main/core/errors.js';
 import { GatewayStore, type GatewayInput } from '../../src-main/core/gateways/index.js';
 import { openSecretStore, type SecretStore } from '../../src-main/core/secrets/index.js';
 import { TokenManager } from '../../src-main/core/tokens/manager.js';
 import type { GatewayState, GatewayStatus } from '../../src-main/core/tokens/types.js';
 import { startIdp, type RunningIdp } from '../../src-main/demo/idp.js';
 import { completeBrowserLogin } from '../support/headless-browser.js';
+import { rejection } from '../support/gatekey-rejection.js';
 
 /** Short enough to watch several lifetimes in a test, long enough for a sign-in to finish. */
 const TOKEN_TTL_SECONDS = 3;
@@ -123,15 +123,6 @@ function expectNoRepeats(statuses: GatewayStatus[]): void {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function rejection(promise: Promise<unknown>): Promise<GatekeyError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (error instanceof GatekeyError) return error;
-  throw new Error(`expected a GatekeyError, got ${String(error)}`);
-}
 
 /** The JWT's own expiry, which the resource server checks. */
 const jwtExpiresAt = (token: string) => (decodeJwt(token).exp ?? 0) * 1000;

@@ -4,12 +4,12 @@ import { listenForAuthorizationCallback } from '../../src-main/core/oauth/loopba
 import {
   MCP_POST_HEADERS,
   plainRequest,
+  postMcp,
+  type RawUpstream,
   rpcRequest,
   startRawUpstream,
-  type RawUpstream,
 } from '../support/proxy-fixtures.js';
 import { FUZZ_SEED, fuzzFor, Random, rawExchange } from '../support/reliability-fuzz.js';
-import { startPrivateKeyring, type PrivateKeyring } from '../support/reliability-keyring.js';
 import { report, startRig, type Rig } from '../support/reliability-rig.js';
 
 const INITIALIZE = rpcRequest('initialize', 1, {
@@ -18,14 +18,11 @@ const INITIALIZE = rpcRequest('initialize', 1, {
   clientInfo: { name: 'attacker', version: '1' },
 });
 
-let keyring: PrivateKeyring;
 let rig: Rig;
 let recorder: RawUpstream;
 const random = new Random(FUZZ_SEED);
 
 beforeAll(async () => {
-  keyring = await startPrivateKeyring();
-  keyring.useInThisProcess();
   rig = await startRig({ tokenTtlSeconds: 300 });
   await rig.addMachineGateway('robot');
   recorder = await startRawUpstream((_request, res) => {
@@ -47,7 +44,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await recorder?.close();
   await rig?.close();
-  await keyring?.stop();
 });
 
 describe('who may use the proxy', () => {
@@ -69,11 +65,7 @@ describe('who may use the proxy', () => {
     const upstreamBefore = rig.mcp.requestLog().length;
     const statuses: number[] = [];
     for (const headers of attacks) {
-      const response = await plainRequest(rig.localUrl('robot'), {
-        method: 'POST',
-        headers: { ...MCP_POST_HEADERS, ...headers },
-        body: INITIALIZE,
-      });
+      const response = await postMcp(rig.localUrl('robot'), INITIALIZE, headers);
       statuses.push(response.status);
       expect(response.body, JSON.stringify(headers)).toMatch(/Refused/);
     }

@@ -2,34 +2,26 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayStatus } from '../../src-main/core/tokens/types.js';
-import { startPrivateKeyring, type PrivateKeyring } from '../support/reliability-keyring.js';
 import {
   countWithProgress,
   echo,
+  EXPIRING_TOKEN_TTL_SECONDS,
+  EXPIRY_MARGIN_MS,
   keepCalling,
   proxyError,
+  RECOVERY_TIMEOUT_MS,
   report,
   startRig,
   timeToRecover,
   type Rig,
 } from '../support/reliability-rig.js';
 
-/** Long enough for a sign-in, short enough to outlive a token in a few seconds. */
-const TOKEN_TTL_SECONDS = 4;
-/** Requests stop this long before expiry: a token sent later may expire on the way. */
-const EXPIRY_MARGIN_MS = 500;
-/** The default backoff doubles from 2 s; three failures wait at most 8 s. */
-const RECOVERY_TIMEOUT_MS = 20_000;
-
-let keyring: PrivateKeyring;
 let rig: Rig;
 let ide: Client;
 const statuses: GatewayStatus[] = [];
 
 beforeAll(async () => {
-  keyring = await startPrivateKeyring();
-  keyring.useInThisProcess();
-  rig = await startRig({ tokenTtlSeconds: TOKEN_TTL_SECONDS });
+  rig = await startRig({ tokenTtlSeconds: EXPIRING_TOKEN_TTL_SECONDS });
   await rig.addSignedInGateway('work');
   ide = await rig.connect('work');
   rig.instance.tokens.on('status', (status) => statuses.push(status));
@@ -38,7 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rig?.idp.start();
   await rig?.close();
-  await keyring?.stop();
 });
 
 const status = () => rig.instance.tokens.status('work');

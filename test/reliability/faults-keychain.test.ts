@@ -6,40 +6,32 @@ import { createCore } from '../../src-main/core/core.js';
 import { KeychainSecretStore } from '../../src-main/core/secrets/index.js';
 import type { GatewayStatus } from '../../src-main/core/tokens/types.js';
 import { filesContaining, runGatekey, temporaryHome, type CliResult } from '../support/cli.js';
-import {
-  startPrivateKeyring,
-  UNREACHABLE_BUS,
-  type PrivateKeyring,
-} from '../support/reliability-keyring.js';
+import { UNREACHABLE_BUS } from '../support/reliability-keyring.js';
 import { startServe } from '../support/reliability-process.js';
 import {
+  EXPIRING_TOKEN_TTL_SECONDS,
+  EXPIRY_MARGIN_MS,
   keepCalling,
   proxyError,
+  RECOVERY_TIMEOUT_MS,
   report,
   startRig,
   timeToRecover,
   type Rig,
 } from '../support/reliability-rig.js';
 
-const TOKEN_TTL_SECONDS = 4;
-const EXPIRY_MARGIN_MS = 500;
-const RECOVERY_TIMEOUT_MS = 20_000;
 const NO_KEYCHAIN = { DBUS_SESSION_BUS_ADDRESS: UNREACHABLE_BUS };
 const KEYCHAIN_MESSAGE =
   /^gatekey: Gatekey could not use the Secret Service \(gnome-keyring or KWallet over D-Bus\): .*Failed to connect to socket \/nonexistent/;
 
-let keyring: PrivateKeyring;
 let rig: Rig;
 
 beforeAll(async () => {
-  keyring = await startPrivateKeyring();
-  keyring.useInThisProcess();
-  rig = await startRig({ tokenTtlSeconds: TOKEN_TTL_SECONDS });
+  rig = await startRig({ tokenTtlSeconds: EXPIRING_TOKEN_TTL_SECONDS });
 });
 
 afterAll(async () => {
   await rig?.close();
-  await keyring?.stop();
 });
 
 /** `gatekey add` for a client-credentials gateway to the demo server, secret on stdin. */
@@ -138,7 +130,7 @@ describe('the keychain is unavailable when Gatekey starts', () => {
     const stdin = 'a-client-secret';
     const refused = await runGatekey(add, { home, env: NO_KEYCHAIN, stdin });
     expect(refused.stderr).toMatch(KEYCHAIN_MESSAGE);
-    const retried = await runGatekey(add, { home, env: keyring.env, stdin });
+    const retried = await runGatekey(add, { home, env: rig.keyring.env, stdin });
     expect(retried.stderr).not.toContain('already exists');
     expect(retried.code).toBe(0);
     report('keychain-refused-add', { halfAddedGateway: 'no' });
@@ -160,7 +152,7 @@ describe('the keychain is locked while Gatekey runs', () => {
     await rig.instance.api.invoke('auth.refresh', { name: 'work' });
     const expiresAt = status().expiresAt!;
     const refreshesBefore = rig.idp.tokenRequests('refresh_token');
-    await keyring.lock();
+    await rig.keyring.lock();
 
     const { served, failures } = await keepCalling(ide, expiresAt - EXPIRY_MARGIN_MS);
     expect(failures).toBe(0);
@@ -183,7 +175,7 @@ describe('the keychain is locked while Gatekey runs', () => {
 
   it('recovers by itself once the keyring is unlocked, and stores the new tokens', async () => {
     const signInsBefore = rig.browserSignIns();
-    await keyring.unlock();
+    await rig.keyring.unlock();
     const { recoveredMs } = await timeToRecover(ide, RECOVERY_TIMEOUT_MS);
 
     expect(status().state).toBe('signed-in');

@@ -3,7 +3,6 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPrivateKeyring, type PrivateKeyring } from '../support/reliability-keyring.js';
 import {
   countWithProgress,
   echo,
@@ -17,19 +16,15 @@ import { MCP_POST_HEADERS, rpcRequest, startTestProxy } from '../support/proxy-f
 const UNRESOLVABLE_URL = 'http://gatekey-no-such-host.invalid/mcp';
 const HUNG_TIMEOUT_MS = 1500;
 
-let keyring: PrivateKeyring;
 let rig: Rig;
 
 beforeAll(async () => {
-  keyring = await startPrivateKeyring();
-  keyring.useInThisProcess();
   rig = await startRig({ tokenTtlSeconds: 300 });
   await rig.addMachineGateway('work');
 });
 
 afterAll(async () => {
   await rig?.close();
-  await keyring?.stop();
 });
 
 function sessionOf(client: Client): string {

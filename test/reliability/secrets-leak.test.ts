@@ -6,7 +6,6 @@ import { readInstanceRecord } from '../../src-main/core/instance-file.js';
 import { KeychainSecretStore } from '../../src-main/core/secrets/index.js';
 import { startDemoMcpServer, type RunningMcpServer } from '../../src-main/demo/mcp-server.js';
 import { filesContaining, runGatekey } from '../support/cli.js';
-import { startPrivateKeyring, type PrivateKeyring } from '../support/reliability-keyring.js';
 import {
   countWithProgress,
   echo,
@@ -23,13 +22,10 @@ const GATEWAYS = ['work', 'robot'];
 /** Offered with an invalid gateway: it must not be stored anywhere. */
 const REFUSED_SECRET = 'refused-client-secret-0123';
 
-let keyring: PrivateKeyring;
 let rig: Rig;
 let strict: RunningMcpServer;
 
 beforeAll(async () => {
-  keyring = await startPrivateKeyring();
-  keyring.useInThisProcess();
   rig = await startRig({ tokenTtlSeconds: TOKEN_TTL_SECONDS });
   strict = await startDemoMcpServer({
     issuer: rig.idp.issuer,
@@ -40,7 +36,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await strict?.close();
   await rig?.close();
-  await keyring?.stop();
 });
 
 /** Every token and secret issued during the test: from the IdP's clients, the API and the keychain. */
@@ -130,7 +125,7 @@ async function askTheCommandLine(transcript: Transcript) {
     ['login', 'nowhere'],
   ];
   const results = await Promise.all(
-    commands.map((args) => runGatekey(args, { home: rig.home, env: keyring.env })),
+    commands.map((args) => runGatekey(args, { home: rig.home, env: rig.keyring.env })),
   );
   for (const { stdout, stderr } of results) transcript.note(stdout + stderr);
 }

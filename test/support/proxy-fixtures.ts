@@ -5,6 +5,12 @@ import type { Gateway, GatewayInput } from '../../src-main/core/gateways/schema.
 import { GatewaySchema } from '../../src-main/core/gateways/schema.js';
 import type { ProxyOptions, RunningProxy } from '../../src-main/core/proxy/index.js';
 import { RequestLog, startProxy } from '../../src-main/core/proxy/index.js';
+import type { RunningIdp } from '../../src-main/demo/idp.js';
+import { startIdp } from '../../src-main/demo/idp.js';
+import type { DemoMcpServerOptions, RunningMcpServer } from '../../src-main/demo/mcp-server.js';
+import { startDemoMcpServer } from '../../src-main/demo/mcp-server.js';
+import type { ClientCredentialsTokens } from './token-provider.js';
+import { confidentialClientTokens } from './token-provider.js';
 
 export interface ReceivedRequest {
   method: string;
@@ -114,6 +120,41 @@ export async function startTestProxy(
   };
 }
 
+/** A test IdP, an MCP server that trusts it, and a proxy with one gateway to that server. */
+export interface ProxiedMcpRig {
+  idp: RunningIdp;
+  mcp: RunningMcpServer;
+  tokens: ClientCredentialsTokens;
+  proxy: TestProxy;
+  /** Stops the proxy, then the MCP server, then the IdP. */
+  close(): Promise<void>;
+}
+
+export type McpServerStarter = (options: DemoMcpServerOptions) => Promise<RunningMcpServer>;
+
+/**
+ * Starts a ProxiedMcpRig whose gateway `gatewayName` reaches the MCP server with client-credentials
+ * tokens from the IdP's confidential client.
+ */
+export async function startProxiedMcpRig(
+  gatewayName: string,
+  startMcpServer: McpServerStarter = startDemoMcpServer,
+): Promise<ProxiedMcpRig> {
+  const idp = await startIdp({ profile: 'generic' });
+  const mcp = await startMcpServer({ issuer: idp.issuer });
+  const tokens = confidentialClientTokens(idp);
+  const proxy = await startTestProxy({
+    tokens,
+    gateways: [{ name: gatewayName, url: mcp.url, auth: 'client_credentials' }],
+  });
+  const close = async (): Promise<void> => {
+    await proxy.close();
+    await mcp.close();
+    await idp.close();
+  };
+  return { idp, mcp, tokens, proxy, close };
+}
+
 export interface PlainResponse {
   status: number;
   headers: IncomingHttpHeaders;
@@ -151,6 +192,19 @@ export const MCP_POST_HEADERS = {
   'Content-Type': 'application/json',
   Accept: 'application/json, text/event-stream',
 };
+
+/** A POST as an MCP client sends it (JSON in, JSON or SSE accepted), plus `extraHeaders`. */
+export function postMcp(
+  url: string,
+  body: string,
+  extraHeaders: Record<string, string> = {},
+): Promise<PlainResponse> {
+  return plainRequest(url, {
+    method: 'POST',
+    headers: { ...MCP_POST_HEADERS, ...extraHeaders },
+    body,
+  });
+}
 
 export function rpcRequest(method: string, id: number | string = 1, params: object = {}): string {
   return JSON.stringify({ jsonrpc: '2.0', id, method, params });

@@ -6,7 +6,15 @@ import { startIdp, type RunningIdp } from '../../src-main/demo/idp.js';
 import { startDemoMcpServer, type RunningMcpServer } from '../../src-main/demo/mcp-server.js';
 import { temporaryHome } from './cli.js';
 import { completeBrowserLogin } from './headless-browser.js';
-import { MCP_POST_HEADERS, plainRequest, rpcRequest } from './proxy-fixtures.js';
+import { postMcp, rpcRequest } from './proxy-fixtures.js';
+import { startPrivateKeyring, type PrivateKeyring } from './reliability-keyring.js';
+
+/** Long enough for a sign-in, short enough to outlive a token in a few seconds. */
+export const EXPIRING_TOKEN_TTL_SECONDS = 4;
+/** Requests stop this long before expiry: a token sent later may expire on the way. */
+export const EXPIRY_MARGIN_MS = 500;
+/** The default backoff doubles from 2 s; three failures wait at most 8 s. */
+export const RECOVERY_TIMEOUT_MS = 20_000;
 
 /** One line of figures in the test output, the source of docs/RELIABILITY.md. */
 export function report(scenario: string, figures: Record<string, string | number>): void {
@@ -16,10 +24,11 @@ export function report(scenario: string, figures: Record<string, string | number
 
 /**
  * Real parts wired as on a laptop: the test IdP, the demo MCP server behind it, and a Gatekey
- * instance (keychain, TokenManager, proxy, control API) on loopback. The keychain is whatever
- * Secret Service this process reaches (see reliability-keyring.ts).
+ * instance (keychain, TokenManager, proxy, control API) on loopback. The keychain is a
+ * PrivateKeyring that this process uses from the start (see reliability-keyring.ts).
  */
 export interface Rig {
+  readonly keyring: PrivateKeyring;
   readonly home: string;
   readonly idp: RunningIdp;
   readonly mcp: RunningMcpServer;
@@ -34,11 +43,23 @@ export interface Rig {
   localUrl(name: string): string;
   /** An IDE: an MCP SDK client connected through the proxy. */
   connect(name: string): Promise<Client>;
+  /** Stops everything above, the keyring last. */
   close(): Promise<void>;
 }
 
 export async function startRig(options: { tokenTtlSeconds: number }): Promise<Rig> {
-  const idp = await startIdp({ accessTokenTtlSeconds: options.tokenTtlSeconds });
+  const keyring = await startPrivateKeyring();
+  keyring.useInThisProcess();
+  try {
+    return await startRigParts(keyring, options.tokenTtlSeconds);
+  } catch (error) {
+    await keyring.stop();
+    throw error;
+  }
+}
+
+async function startRigParts(keyring: PrivateKeyring, tokenTtlSeconds: number): Promise<Rig> {
+  const idp = await startIdp({ accessTokenTtlSeconds: tokenTtlSeconds });
   const mcp = await startDemoMcpServer({ issuer: idp.issuer });
   const home = await temporaryHome();
   let signIns = 0;
@@ -54,6 +75,7 @@ export async function startRig(options: { tokenTtlSeconds: number }): Promise<Ri
   const clients: Client[] = [];
   const localUrl = (name: string) => `${instance.proxyOrigin}/mcp/${name}`;
   return {
+    keyring,
     home,
     idp,
     mcp,
@@ -99,6 +121,7 @@ export async function startRig(options: { tokenTtlSeconds: number }): Promise<Ri
       await instance.close();
       await mcp.close();
       await idp.close();
+      await keyring.stop();
     },
   };
 }
@@ -175,11 +198,7 @@ export async function proxyError(
   headers: Record<string, string> = {},
 ): Promise<ProxyError> {
   const started = performance.now();
-  const response = await plainRequest(url, {
-    method: 'POST',
-    headers: { ...MCP_POST_HEADERS, ...headers },
-    body: rpcRequest('tools/list', 7),
-  });
+  const response = await postMcp(url, rpcRequest('tools/list', 7), headers);
   const durationMs = Math.round(performance.now() - started);
   const error = (
     JSON.parse(response.body.startsWith('{') ? response.body : '{}') as {

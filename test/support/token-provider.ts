@@ -1,6 +1,7 @@
 import * as oidc from 'openid-client';
 import { GatekeyError } from '../../src-main/core/errors.js';
 import type { TokenProvider } from '../../src-main/core/tokens/types.js';
+import type { RunningIdp } from '../../src-main/demo/idp.js';
 
 export interface ClientCredentialsTokensOptions {
   issuer: string;
@@ -104,4 +105,19 @@ export class ClientCredentialsTokens implements TokenProvider {
       expiresAt: Date.now() + (response.expiresIn() ?? 3600) * 1000,
     };
   }
+}
+
+/** Tokens for the test IdP's confidential client, scoped for the demo MCP server's tools. */
+export function confidentialClientTokens(
+  idp: RunningIdp,
+  overrides: Partial<ClientCredentialsTokensOptions> = {},
+): ClientCredentialsTokens {
+  const { clientId, clientSecret } = idp.clients.confidentialBasic;
+  return new ClientCredentialsTokens({
+    issuer: idp.issuer,
+    clientId,
+    clientSecret: clientSecret!,
+    scope: 'mcp:tools',
+    ...overrides,
+  });
 }

@@ -6,16 +6,15 @@ import {
   parseClientId,
   writeClientConfig,
   type ClientId,
-  type ClientTarget,
   type Environment,
 } from '../../src-main/core/clients/index.js';
 import { GatekeyError } from '../../src-main/core/errors.js';
+import { acmeGatewayTarget } from '../support/client-target.js';
 
-const target: ClientTarget = {
-  name: 'acme-gw',
-  localUrl: 'http://127.0.0.1:7421/mcp/acme-gw',
-  gatekeyCommand: { command: '/usr/bin/node', args: ['/opt/gatekey/bin/gatekey.js'] },
-};
+const target = acmeGatewayTarget({
+  command: '/usr/bin/node',
+  args: ['/opt/gatekey/bin/gatekey.js'],
+});
 
 const expectedEntries: Record<ClientId, Record<string, unknown>> = {
   vscode: { type: 'http', url: target.localUrl },

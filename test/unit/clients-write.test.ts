@@ -21,15 +21,11 @@ import {
   clientConfig,
   writeClientConfig,
   type ClientId,
-  type ClientTarget,
   type Environment,
 } from '../../src-main/core/clients/index.js';
+import { acmeGatewayTarget } from '../support/client-target.js';
 
-const target: ClientTarget = {
-  name: 'acme-gw',
-  localUrl: 'http://127.0.0.1:7421/mcp/acme-gw',
-  gatekeyCommand: { command: '/opt/gatekey/gatekey', args: [] },
-};
+const target = acmeGatewayTarget({ command: '/opt/gatekey/gatekey', args: [] });
 
 let root: string;
 let environment: Environment;
