@@ -6,12 +6,12 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayStore } from '../../src-main/core/gateways/store.js';
+import { freePort } from '../support/cli.js';
 
 const SKIP_REASON =
   'Electron runtime not installed (ELECTRON_SKIP_BINARY_DOWNLOAD) — run on a desktop with `npx electron --version` working';
@@ -32,21 +32,6 @@ function electronRuntime(): string | undefined {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
 type Envelope = { result: Record<string, unknown> } | { error: { code: string; message: string } };
 
 const runtime = electronRuntime();
@@ -58,7 +43,10 @@ describe('the tray app in Electron', () => {
   let window: Page;
 
   beforeAll(async () => {
-    if (!runtime) return;
+    if (!runtime) {
+      console.warn(`test/e2e/electron.test.ts skipped: ${SKIP_REASON}`);
+      return;
+    }
     const missing = BUILT_FILES.filter((file) => !existsSync(path.join(repoRoot, file)));
     if (missing.length > 0)
       throw new Error(`Build first (npm run build); missing: ${missing.join(', ')}`);
