@@ -1,5 +1,4 @@
-import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatekeyError } from '../errors.js';
 import type { Gateway } from '../gateways/schema.js';
 import { parseBearerChallenge } from '../oauth/challenge.js';
@@ -7,7 +6,9 @@ import type { TokenProvider } from '../tokens/types.js';
 import type { RequestBody } from './body.js';
 import { readRequestBody } from './body.js';
 import { corsHeaders } from './cors.js';
-import { headersForClient, headersForUpstream } from './headers.js';
+import { headersForClient, headersForUpstream, headerValues } from './headers.js';
+import type { Http1Request, OutgoingRequest, ResponseHandler } from './http1-client.js';
+import type { ResponseHead } from './http1-parser.js';
 import type { RpcSummary } from './jsonrpc.js';
 import { rpcErrorBody, sendJson, summarizeRpc } from './jsonrpc.js';
 import { problems } from './problems.js';
@@ -31,7 +32,7 @@ export type GatewayRoute = Extract<ProxyRoute, { kind: 'gateway' }>;
 interface Attempt {
   target: UpstreamTarget;
   token: string | undefined;
-  upstream: ClientRequest;
+  upstream: Http1Request;
 }
 
 /** Only small bodies are parsed, for the log and for the id of an error answer. */
@@ -45,15 +46,17 @@ function isStaleConnectionError(error: NodeJS.ErrnoException): boolean {
   return error.code === 'ECONNRESET' || error.code === 'EPIPE';
 }
 
-function isEventStream(response: IncomingMessage): boolean {
-  return response.headers['content-type']?.startsWith('text/event-stream') === true;
+/** As node:http reads Content-Type: the first one counts. */
+function isEventStream(head: ResponseHead): boolean {
+  return headerValues(head.rawHeaders, 'content-type')[0]?.startsWith('text/event-stream') === true;
 }
 
 /**
  * One request from the IDE and its way to the gateway and back: token, forward, a single retry
  * after a 401, relay of the answer chunk by chunk, and one request-log entry at the end.
+ * It handles the upstream's answer to its current attempt; an attempt it drops reports nothing.
  */
-export class Exchange {
+export class Exchange implements ResponseHandler {
   private readonly startedAt = performance.now();
   private readonly time = Date.now();
   private readonly cors: readonly string[];
@@ -63,6 +66,8 @@ export class Exchange {
   private bytesOut = 0;
   private current?: Attempt;
   private relaying = false;
+  private rewriter?: SseEndpointRewriter;
+  private waitingForDrain = false;
   private deadline?: NodeJS.Timeout;
   private resentAfterRejection = false;
   private resentAfterStaleConnection = false;
@@ -78,7 +83,7 @@ export class Exchange {
   ) {
     const origin = req.headers.origin;
     this.cors = origin === undefined ? [] : corsHeaders(origin);
-    res.once('close', this.onClientClose);
+    res.once('close', () => this.onClientClose());
   }
 
   async forward(gateway: Gateway): Promise<void> {
@@ -119,74 +124,49 @@ export class Exchange {
     for (const header of target.fixedHeaders) headers.push(header);
     if (token !== undefined && target.credential)
       headers.push(target.credential.name, target.credential.valueParts.join(token));
-    const contentLength = this.contentLength();
-    if (contentLength !== undefined) headers.push('Content-Length', contentLength);
-    let upstream: ClientRequest;
+    const request: OutgoingRequest = {
+      method: this.req.method ?? 'GET',
+      path: upstreamPath(target, this.route.rest, this.route.query),
+      headers,
+      body: this.outgoingBody(),
+    };
+    const client = this.settings.pool.client;
+    let upstream: Http1Request;
     try {
-      upstream = target.request({
-        agent: target.agent,
-        hostname: target.hostname,
-        port: target.port,
-        method: this.req.method,
-        path: upstreamPath(target, this.route.rest, this.route.query),
-        headers,
-        setHost: false,
-      });
+      upstream = client.request(target, request, this, this.resentAfterStaleConnection);
     } catch (error) {
       return this.fail(502, problems.unreachable(this.route.gateway, target.url, error as Error));
     }
-    const attempt: Attempt = { target, token, upstream };
-    this.current = attempt;
-    upstream.on('response', (response) => this.onUpstreamResponse(attempt, response));
-    upstream.on('error', (error) => this.onUpstreamError(attempt, error));
-    upstream.on('upgrade', (_response, socket: Duplex) => this.onUnaskedUpgrade(attempt, socket));
-    this.deadline = setTimeout(this.onDeadline, this.settings.upstreamTimeoutMs);
-    this.writeBody(upstream);
+    this.current = { target, token, upstream };
+    this.deadline = setTimeout(() => this.timeOut(), this.settings.upstreamTimeoutMs);
   }
 
-  private contentLength(): string | undefined {
-    switch (this.body.kind) {
-      case 'buffered':
-        return String(this.body.bytes.length);
-      case 'streamed':
-        return this.body.contentLength;
-      default:
-        return undefined;
-    }
-  }
-
-  private writeBody(upstream: ClientRequest): void {
+  private outgoingBody(): OutgoingRequest['body'] {
     const body = this.body;
-    if (body.kind !== 'streamed') {
-      upstream.end(body.kind === 'buffered' ? body.bytes : undefined);
-      return;
-    }
-    for (const chunk of body.head) {
-      this.streamedBytesIn += chunk.length;
-      upstream.write(chunk);
-    }
+    if (body.kind === 'buffered') return body.bytes;
+    if (body.kind !== 'streamed') return undefined;
+    for (const chunk of body.head) this.streamedBytesIn += chunk.length;
     this.req.on('data', (chunk: Buffer) => (this.streamedBytesIn += chunk.length));
-    this.req.pipe(upstream);
+    return { ...body, rest: this.req };
   }
 
-  private onUpstreamResponse(attempt: Attempt, response: IncomingMessage): void {
+  onHead(head: ResponseHead): void {
+    const attempt = this.current;
+    if (attempt === undefined) return;
     clearTimeout(this.deadline);
-    if (this.clientGone) {
-      response.destroy();
-      return;
+    if (this.clientGone) return attempt.upstream.destroy();
+    if (head.status === 101) return this.onUnaskedUpgrade(attempt);
+    if (head.status === 401) {
+      // A 401 is rare: its connection is dropped rather than its body read for reuse.
+      attempt.upstream.destroy();
+      return void this.onRejected(attempt);
     }
-    const status = response.statusCode ?? 502;
-    if (status === 401) {
-      response.resume();
-      void this.onRejected(attempt);
-      return;
-    }
-    if (status === 403) this.noteStepUp(response);
-    this.relay(attempt.target, response, status);
+    if (head.status === 403) this.noteStepUp(head);
+    this.relay(attempt.target, head);
   }
 
   /** A 401: one fresh token and one more try; then the sign-in message, never the 401. */
-  private async onRejected({ target, token, upstream }: Attempt): Promise<void> {
+  private async onRejected({ target, token }: Attempt): Promise<void> {
     const gateway = this.route.gateway;
     if (token === undefined) return this.fail(502, problems.rejectedWithoutAuth(gateway));
     if (this.resentAfterRejection) return this.failAsRpc(problems.signInRequired(gateway));
@@ -197,34 +177,30 @@ export class Exchange {
       return this.failAsRpc(problems.tokenUnavailable(gateway, error));
     }
     this.refreshed = fresh !== token;
-    if (this.body.kind === 'streamed') {
-      upstream.destroy();
+    if (this.body.kind === 'streamed')
       return this.failAsRpc(problems.rejectedTooLargeToResend(gateway));
-    }
     if (this.clientGone) return;
     this.resentAfterRejection = true;
     this.send(target, fresh);
   }
 
-  private noteStepUp(response: IncomingMessage): void {
-    const challenge = parseBearerChallenge(response.headers['www-authenticate'] ?? null);
+  private noteStepUp(head: ResponseHead): void {
+    // Joined as node:http joins repeated headers.
+    const challenges = headerValues(head.rawHeaders, 'www-authenticate');
+    const challenge = parseBearerChallenge(challenges.length > 0 ? challenges.join(', ') : null);
     if (challenge?.error === 'insufficient_scope')
       this.settings.tokens.recordStepUp(this.route.gateway, challenge.scope ?? []);
   }
 
-  /**
-   * A 101 Switching Protocols, which no request through the proxy asks for. node:http hands over
-   * the connection and reports nothing else, so without this the IDE would wait for the deadline.
-   */
-  private onUnaskedUpgrade(attempt: Attempt, socket: Duplex): void {
-    socket.destroy();
-    if (attempt !== this.current) return;
-    clearTimeout(this.deadline);
+  /** A 101 Switching Protocols, which no request through the proxy asks for. */
+  private onUnaskedUpgrade(attempt: Attempt): void {
+    attempt.upstream.destroy();
     this.fail(502, problems.switchedProtocols(this.route.gateway, attempt.target.url));
   }
 
-  private onUpstreamError(attempt: Attempt, error: NodeJS.ErrnoException): void {
-    if (attempt !== this.current) return;
+  onError(error: NodeJS.ErrnoException): void {
+    const attempt = this.current;
+    if (attempt === undefined) return;
     if (this.relaying) return this.breakOff(error);
     if (this.clientGone || this.res.headersSent) return;
     clearTimeout(this.deadline);
@@ -241,31 +217,39 @@ export class Exchange {
     this.fail(502, problems.unreachable(this.route.gateway, attempt.target.url, error));
   }
 
-  private readonly onDeadline = (): void => {
+  private timeOut(): void {
     this.fail(504, problems.timedOut(this.route.gateway, this.settings.upstreamTimeoutMs));
     this.current?.upstream.destroy();
-  };
-
-  private relay(target: UpstreamTarget, response: IncomingMessage, status: number): void {
-    this.relaying = true;
-    const headers = headersForClient(response.rawHeaders);
-    for (const header of this.cors) headers.push(header);
-    this.res.writeHead(status, response.statusMessage, headers);
-    if (isEventStream(response)) setImmediate(this.flushHeadersOfQuietStream);
-    const rewriter = this.endpointRewriterFor(target, response);
-    response.on('data', (chunk: Buffer) =>
-      this.relayChunk(response, rewriter ? rewriter.transform(chunk) : chunk),
-    );
-    response.on('end', () => this.res.end(rewriter?.flush()));
-    response.on('error', (error) => this.breakOff(error));
   }
 
-  private relayChunk(response: IncomingMessage, chunk: Buffer): void {
+  private relay(target: UpstreamTarget, head: ResponseHead): void {
+    this.relaying = true;
+    const headers = headersForClient(head.rawHeaders);
+    for (const header of this.cors) headers.push(header);
+    this.res.writeHead(head.status, head.statusMessage, headers);
+    if (!isEventStream(head)) return;
+    setImmediate(() => this.flushHeadersOfQuietStream());
+    this.rewriter = this.endpointRewriterFor(target, head);
+  }
+
+  /** Each piece of the body goes on as it arrives; the upstream waits while the IDE does not read. */
+  onBody(body: Buffer): void {
+    const attempt = this.current;
+    if (attempt === undefined) return;
+    const chunk = this.rewriter ? this.rewriter.transform(body) : body;
     if (chunk.length === 0) return;
     this.bytesOut += chunk.length;
-    if (this.res.write(chunk)) return;
-    response.pause();
-    this.res.once('drain', () => response.resume());
+    if (this.res.write(chunk) || this.waitingForDrain) return;
+    this.waitingForDrain = true;
+    attempt.upstream.pause();
+    this.res.once('drain', () => {
+      this.waitingForDrain = false;
+      attempt.upstream.resume();
+    });
+  }
+
+  onEnd(): void {
+    this.res.end(this.rewriter?.flush());
   }
 
   /**
@@ -273,9 +257,9 @@ export class Exchange {
    * first event usually comes with the headers, though, and has gone out with them by the time
    * this runs (after the I/O of this turn of the event loop).
    */
-  private readonly flushHeadersOfQuietStream = (): void => {
+  private flushHeadersOfQuietStream(): void {
     if (this.bytesOut === 0 && !this.clientGone && !this.res.writableEnded) this.res.flushHeaders();
-  };
+  }
 
   /** The upstream failed mid-answer: the IDE sees the stream end abruptly, as it would direct. */
   private breakOff(error: Error): void {
@@ -286,10 +270,10 @@ export class Exchange {
   /** Legacy HTTP+SSE streams (a GET answered with text/event-stream) name their POST endpoint. */
   private endpointRewriterFor(
     target: UpstreamTarget,
-    response: IncomingMessage,
+    head: ResponseHead,
   ): SseEndpointRewriter | undefined {
-    if (this.req.method !== 'GET' || !isEventStream(response)) return undefined;
-    if (response.headers['content-encoding'] !== undefined) return undefined;
+    if (this.req.method !== 'GET') return undefined;
+    if (headerValues(head.rawHeaders, 'content-encoding').length > 0) return undefined;
     return new SseEndpointRewriter((endpoint) => this.proxyUrlFor(target, endpoint));
   }
 
@@ -302,7 +286,7 @@ export class Exchange {
     return URL.canParse(endpoint) ? `http://${this.req.headers.host}${proxyPath}` : proxyPath;
   }
 
-  private readonly onClientClose = (): void => {
+  private onClientClose(): void {
     clearTimeout(this.deadline);
     if (!this.res.writableFinished) {
       this.clientGone = true;
@@ -310,7 +294,7 @@ export class Exchange {
       this.current?.upstream.destroy();
     }
     this.record();
-  };
+  }
 
   private rpc(): RpcSummary {
     if (this.rpcSummary === undefined) {

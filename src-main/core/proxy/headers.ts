@@ -67,3 +67,11 @@ export function headersForUpstream(
 export function headersForClient(rawHeaders: readonly string[], into: string[] = []): string[] {
   return copyHeaders(rawHeaders, NOT_FORWARDED_DOWNSTREAM, undefined, into);
 }
+
+/** Every value of one header, in order; `lowerName` is lower-case. */
+export function headerValues(rawHeaders: readonly string[], lowerName: string): string[] {
+  const values: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2)
+    if (rawHeaders[i]!.toLowerCase() === lowerName) values.push(rawHeaders[i + 1]!);
+  return values;
+}

@@ -1,17 +1,11 @@
-import http from 'node:http';
-import https from 'node:https';
 import type { Gateway } from '../gateways/schema.js';
+import type { Http1Origin } from './http1-client.js';
+import { Http1Client } from './http1-client.js';
 
 /** How the proxy reaches one gateway, worked out once per gateway definition. */
-export interface UpstreamTarget {
-  readonly request: typeof http.request;
+export interface UpstreamTarget extends Http1Origin {
   /** The gateway URL, for messages. */
   readonly url: string;
-  readonly agent: http.Agent;
-  /** Without IPv6 brackets, as node:net wants it. */
-  readonly hostname: string;
-  readonly port: number;
-  readonly origin: string;
   /** The gateway URL's path and query: what `/mcp/<name>` maps to. */
   readonly path: string;
   /** Host and the gateway's extraHeaders, as alternating names and values. */
@@ -58,8 +52,7 @@ interface PreparedTarget {
 
 /** Keep-alive connection pools to the upstreams, and each gateway's prepared target. */
 export class UpstreamPool {
-  private readonly httpAgent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true, scheduling: 'lifo' });
+  readonly client = new Http1Client();
   /** By gateway name: the target, and the definition it was made from. */
   private readonly targets = new Map<string, PreparedTarget>();
 
@@ -77,8 +70,7 @@ export class UpstreamPool {
   }
 
   destroy(): void {
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    this.client.destroy();
   }
 
   private prepare(gateway: Gateway): UpstreamTarget {
@@ -90,9 +82,8 @@ export class UpstreamPool {
     if (credential) ownHeaderNames.add(credential.name.toLowerCase());
     const refusal = plainHttpRefusal(gateway, url);
     return {
-      request: isHttps ? https.request : http.request,
       url: gateway.url,
-      agent: isHttps ? this.httpsAgent : this.httpAgent,
+      secure: isHttps,
       hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
       port: Number(url.port) || (isHttps ? 443 : 80),
       origin: url.origin,
