@@ -175,10 +175,12 @@ describe('GatewayStore', () => {
     expect(tray.list().map((gateway) => gateway.name)).toEqual(['beta']);
   });
 
-  it('returns copies: changing a result does not change the store', () => {
+  it('shares frozen results: changing one throws and never changes the store', () => {
     store.add({ ...alpha, scopes: ['a'] });
-    store.get('alpha')?.scopes?.push('b');
-    store.list()[0]!.url = 'https://mutated.example.com';
+    expect(() => store.get('alpha')?.scopes?.push('b')).toThrow(TypeError);
+    expect(() => {
+      store.list()[0]!.url = 'https://mutated.example.com';
+    }).toThrow(TypeError);
     expect(store.require('alpha')).toMatchObject({ scopes: ['a'], url: alpha.url });
   });
 });

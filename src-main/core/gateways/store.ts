@@ -82,6 +82,18 @@ function fileStamp(file: string): string | undefined {
   return stat && `${stat.ino}:${stat.mtimeNs}:${stat.size}`;
 }
 
+/**
+ * The proxy asks for a gateway on every request: the parsed file is frozen once and shared, rather
+ * than cloned on each call. Edits work on a copy.
+ */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
 interface Snapshot {
   stamp: string | undefined;
   /** The file's bytes, to back up before the next write; undefined when there is no file. */
@@ -106,12 +118,11 @@ export class GatewayStore {
   }
 
   list(): Gateway[] {
-    return structuredClone(this.#current().gateways);
+    return [...this.#current().gateways];
   }
 
   get(name: string): Gateway | undefined {
-    const gateway = this.#current().gateways.find((candidate) => candidate.name === name);
-    return gateway && structuredClone(gateway);
+    return this.#current().gateways.find((candidate) => candidate.name === name);
   }
 
   require(name: string): Gateway {
@@ -159,7 +170,7 @@ export class GatewayStore {
   }
 
   settings(): Settings {
-    return structuredClone(this.#current().settings);
+    return this.#current().settings;
   }
 
   updateSettings(patch: Partial<SettingsInput>): Settings {
@@ -180,7 +191,7 @@ export class GatewayStore {
     const text = readTextIfExists(this.file);
     const config =
       text === undefined ? ConfigFileSchema.parse({ version: CONFIG_VERSION }) : this.#parse(text);
-    this.#snapshot = { stamp, text, config };
+    this.#snapshot = { stamp, text, config: deepFreeze(config) };
     return this.#snapshot;
   }
 
