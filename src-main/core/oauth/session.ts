@@ -1,4 +1,9 @@
-import { clientCredentialsGrant, refreshTokenGrant, tokenIntrospection } from 'openid-client';
+import {
+  clientCredentialsGrant,
+  refreshTokenGrant,
+  tokenIntrospection,
+  tokenRevocation,
+} from 'openid-client';
 import { GatekeyError, isGatekeyError } from '../errors.js';
 import type { Gateway } from '../gateways/schema.js';
 import type { SecretStore, TokenSet } from '../secrets/types.js';
@@ -9,6 +14,7 @@ import {
   idpContext,
   openidConfiguration,
   type ClientContext,
+  type OAuthClient,
 } from './client.js';
 import { discoverServer, type Discovery } from './discovery.js';
 import { callIdp } from './idp-errors.js';
@@ -107,14 +113,28 @@ class GatewayOAuthSession implements OAuthSession {
         'Opaque tokens can only be checked by the gateway itself.',
       );
     }
-    const client =
-      this.gateway.auth === 'client_credentials'
-        ? await clientForClientCredentials(context)
-        : await clientForRefresh(context);
+    const client = await this.ownClient(context);
     const response = await callIdp(idpContext(context), signal, () =>
       tokenIntrospection(openidConfiguration(context, client), token),
     );
     return { ...response };
+  }
+
+  async revoke(token: string, signal?: AbortSignal): Promise<boolean> {
+    const context = await this.context(signal);
+    if (!context.discovery.metadata.revocation_endpoint) return false;
+    const client = await this.ownClient(context);
+    await callIdp(idpContext(context), signal, () =>
+      tokenRevocation(openidConfiguration(context, client), token),
+    );
+    return true;
+  }
+
+  /** The client this gateway's tokens were issued to. */
+  private ownClient(context: ClientContext): Promise<OAuthClient> {
+    return this.gateway.auth === 'client_credentials'
+      ? clientForClientCredentials(context)
+      : clientForRefresh(context);
   }
 
   private async context(signal?: AbortSignal): Promise<ClientContext> {

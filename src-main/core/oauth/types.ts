@@ -85,4 +85,6 @@ export interface OAuthSession {
   refresh(refreshToken: string, signal?: AbortSignal): Promise<TokenSet>;
   /** RFC 7662 introspection with the gateway's own client; `idp_error` when there is no endpoint. */
   introspect(token: string, signal?: AbortSignal): Promise<Record<string, unknown>>;
+  /** RFC 7009 revocation with the gateway's own client; false when the AS offers none. */
+  revoke(token: string, signal?: AbortSignal): Promise<boolean>;
 }

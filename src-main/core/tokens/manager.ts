@@ -20,6 +20,7 @@ const SEND_MARGIN_MS = 5_000;
 const SEND_MARGIN_FRACTION = 0.1;
 /** Gap between the refreshes that `revalidate` starts, so a wake-up is not a burst. */
 const REVALIDATE_STAGGER_MS = 250;
+const REVOKE_TIMEOUT_MS = 5_000;
 const DEFAULT_RETRY = { initialMs: 2_000, maxMs: 60_000 };
 
 export interface RetryPolicy {
@@ -251,12 +252,26 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
   async signOut(name: string): Promise<void> {
     const { gateway, entry } = await this.#ready(name);
     if (gateway.auth === 'none') return;
+    const forgotten = entry.tokens;
     await this.#commit(entry, gateway, undefined, ANY_TOKENS);
     this.#clearFailure(entry);
     entry.needsSignIn = false;
     entry.stepUpScopes = undefined;
     this.#schedule(entry);
     this.#publish(entry);
+    if (forgotten) await this.#revoke(entry, gateway, forgotten);
+  }
+
+  /**
+   * RFC 7009, best effort: the tokens are already gone from Gatekey, so sign-out never waits on
+   * an IdP that is down; such an IdP keeps them valid only until they expire.
+   */
+  async #revoke(entry: Entry, gateway: Gateway, tokens: TokenSet): Promise<void> {
+    const session = this.#session(entry, gateway);
+    const signal = AbortSignal.timeout(REVOKE_TIMEOUT_MS);
+    for (const token of [tokens.refreshToken, tokens.accessToken]) {
+      if (token) await session.revoke(token, signal).catch(() => false);
+    }
   }
 
   async refreshNow(name: string): Promise<GatewayStatus> {
