@@ -1,4 +1,5 @@
 import type { InspectionContext, ScopeReport, TimeInfo } from './types.js';
+import { describeDuration } from '../time.js';
 
 export type Claims = Record<string, unknown>;
 
@@ -82,23 +83,6 @@ export function timeInfo(claim: TimeClaim, epochSeconds: number, nowSeconds: num
     iso: new Date(epochSeconds * 1000).toISOString(),
     relative: phrase.replace('{}', describeDuration(Math.abs(offset))),
   };
-}
-
-/** "42 s", "3 min", "2 h 5 min", "4 d 3 h": the two largest units, rounded down. */
-export function describeDuration(seconds: number): string {
-  const whole = Math.floor(seconds);
-  if (whole < 60) return `${whole} s`;
-  if (whole < 3600) return `${Math.floor(whole / 60)} min`;
-  if (whole < 86_400)
-    return withRemainder(Math.floor(whole / 3600), 'h', (whole % 3600) / 60, 'min');
-  return withRemainder(Math.floor(whole / 86_400), 'd', (whole % 86_400) / 3600, 'h');
-}
-
-function withRemainder(major: number, majorUnit: string, minor: number, minorUnit: string): string {
-  const wholeMinor = Math.floor(minor);
-  return wholeMinor === 0
-    ? `${major} ${majorUnit}`
-    : `${major} ${majorUnit} ${wholeMinor} ${minorUnit}`;
 }
 
 /** Issuers and resources are compared exactly by gateways; a lone trailing slash is the usual slip. */

@@ -2,7 +2,6 @@ import {
   audienceOf,
   clientClaimOf,
   compareIdentifiers,
-  describeDuration,
   hasScopeClaim,
   isNumericDate,
   stringClaim,
@@ -16,6 +15,7 @@ import type {
   ScopeReport,
   Severity,
 } from './types.js';
+import { describeDuration } from '../time.js';
 
 export interface Clock {
   nowSeconds: number;
