@@ -15,7 +15,6 @@ import type { InspectionContext } from '../jwt/index.js';
 import { CLIENT_IDS, clientConfig, writeClientConfig } from '../clients/index.js';
 import type { ClientTarget, Environment } from '../clients/index.js';
 import { parseInput } from '../validation.js';
-import { DiscoveryCache } from './discovery-cache.js';
 import { commandInputs } from './contract.js';
 import type {
   ApiEvent,
@@ -71,7 +70,6 @@ export function createApi(deps: ApiDependencies): Api {
   deps.tokens.on('progress', (gateway, progress) => emit({ type: 'progress', gateway, progress }));
   deps.log.on('entry', (entry) => emit({ type: 'log', entry }));
 
-  const discoveries = new DiscoveryCache();
   const signIns = new Map<string, AbortController>();
 
   const localUrl = (name: string) => `${deps.proxyOrigin()}/mcp/${name}`;
@@ -127,7 +125,7 @@ export function createApi(deps: ApiDependencies): Api {
     gateway: Gateway,
     kind: 'access_token' | 'id_token',
   ): Promise<InspectionContext> {
-    const discovery = await discoveries.get(gateway).catch(() => undefined);
+    const discovery = await deps.tokens.discovery(gateway.name).catch(() => undefined);
     const secrets = await deps.secrets.read(gateway.name);
     return {
       tokenKind: kind,
@@ -187,7 +185,6 @@ export function createApi(deps: ApiDependencies): Api {
         input.name,
         Object.fromEntries(fields) as Partial<GatewayInput>,
       );
-      discoveries.forget(input.name);
       await saveSecrets(input.name, input);
       await deps.tokens.reload(gateway.name);
       gatewaysChanged();
@@ -197,7 +194,6 @@ export function createApi(deps: ApiDependencies): Api {
       signIns.get(name)?.abort();
       await deps.tokens.forget(name);
       deps.store.remove(name);
-      discoveries.forget(name);
       gatewaysChanged();
       return { name };
     },

@@ -48,6 +48,10 @@ class GatewayOAuthSession implements OAuthSession {
     return this.discovery.result;
   }
 
+  async discovered(signal?: AbortSignal): Promise<DiscoveryResult> {
+    return (await this.context(signal)).discovery.result;
+  }
+
   async signInWithBrowser(options: BrowserSignInOptions): Promise<TokenSet> {
     try {
       options.onProgress?.({

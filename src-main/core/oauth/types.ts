@@ -78,7 +78,10 @@ export interface BrowserSignInOptions {
  * - `discovery_failed`, `port_in_use`, `sign_in_timeout`, `sign_in_cancelled`, `state_mismatch`.
  */
 export interface OAuthSession {
+  /** Walks the discovery chain again. */
   discover(signal?: AbortSignal): Promise<DiscoveryResult>;
+  /** The discovery this session already did, or a first one. */
+  discovered(signal?: AbortSignal): Promise<DiscoveryResult>;
   signInWithBrowser(options: BrowserSignInOptions): Promise<TokenSet>;
   clientCredentials(signal?: AbortSignal): Promise<TokenSet>;
   /** Returns the new set; keeps `refreshToken` when the server did not rotate it. */

@@ -4,7 +4,7 @@ import { GatekeyError } from '../errors.js';
 import type { Gateway } from '../gateways/schema.js';
 import type { GatewayStore } from '../gateways/store.js';
 import { createOAuthSession } from '../oauth/index.js';
-import type { OAuthSession, SignInProgress } from '../oauth/types.js';
+import type { DiscoveryResult, OAuthSession, SignInProgress } from '../oauth/types.js';
 import type { SecretStore, TokenSet } from '../secrets/types.js';
 import type { GatewayState, GatewayStatus, TokenEvents, TokenProvider } from './types.js';
 
@@ -287,6 +287,12 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
   async currentTokens(name: string): Promise<TokenSet | undefined> {
     const { entry } = await this.#ready(name);
     return entry.tokens && { ...entry.tokens };
+  }
+
+  /** What the gateway's OAuth session discovered (done once per gateway definition). */
+  async discovery(name: string): Promise<DiscoveryResult> {
+    const { gateway, entry } = await this.#ready(name);
+    return this.#session(entry, gateway).discovered();
   }
 
   /** Asks the gateway's authorization server about a token (RFC 7662), with the gateway's client. */
