@@ -11,7 +11,7 @@ import path from 'node:path';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayStore } from '../../src-main/core/gateways/store.js';
-import { freePort } from '../support/cli.js';
+import { freePort } from '../support/ports.js';
 
 const SKIP_REASON =
   'Electron runtime not installed (ELECTRON_SKIP_BINARY_DOWNLOAD) — run on a desktop with `npx electron --version` working';

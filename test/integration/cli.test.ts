@@ -5,7 +5,8 @@ import type { IdpProfile, RunningIdp } from '../../src-main/demo/idp.js';
 import { startDemoMcpServer } from '../../src-main/demo/mcp-server.js';
 import type { RunningMcpServer } from '../../src-main/demo/mcp-server.js';
 import { HEADLESS_BROWSER_COMMAND } from '../support/headless-browser.js';
-import { filesContaining, freePort, runGatekey, temporaryHome } from '../support/cli.js';
+import { filesContaining, runGatekey, temporaryHome } from '../support/cli.js';
+import { freePort } from '../support/ports.js';
 
 /** What `gatekey add` needs, per IdP profile, beyond the gateway URL. */
 function addFlags(idp: RunningIdp, exactRedirectUri: string): string[] {

@@ -1,5 +1,4 @@
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { stat } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startInstance } from '../../src-main/core/instance.js';
@@ -9,6 +8,7 @@ import { connectToInstance } from '../../src-main/core/api/http-client.js';
 import type { ApiEvent } from '../../src-main/core/api/contract.js';
 import { isGatekeyError } from '../../src-main/core/errors.js';
 import { temporaryHome } from '../support/cli.js';
+import { occupyPort } from '../support/ports.js';
 
 interface RawResponse {
   status: number;
@@ -90,9 +90,7 @@ describe('the running instance', () => {
   });
 
   it('names the port when it is already in use', async () => {
-    const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    const port = (blocker.address() as { port: number }).port;
+    const { port, close } = await occupyPort();
     try {
       const home = await temporaryHome();
       const error = await startInstance({
@@ -106,7 +104,7 @@ describe('the running instance', () => {
       expect((error as Error).message).toContain(String(port));
       expect(await readInstanceRecord(home)).toBeUndefined();
     } finally {
-      blocker.close();
+      await close();
     }
   });
 });

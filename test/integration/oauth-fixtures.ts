@@ -1,4 +1,4 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   GatewaySchema,
@@ -12,6 +12,7 @@ import {
   type BrowserLoginOptions,
   type BrowserLoginResult,
 } from '../support/headless-browser.js';
+import { closeServer } from '../support/ports.js';
 
 /** The resource a test gateway names: the OAuth engine only sends it to the IdP, never fetches it. */
 export const GATEWAY_URL = 'https://gateway.example.com/mcp';
@@ -81,26 +82,6 @@ export async function startLoopbackServer(
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () => closeServer(server),
   };
-}
-
-/** Holds a loopback port, so that something else finds it in use. */
-export async function occupyPort(): Promise<{ port: number; close(): Promise<void> }> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as AddressInfo).port, close: () => closeServer(server) };
-}
-
-export async function freePort(): Promise<number> {
-  const held = await occupyPort();
-  await held.close();
-  return held.port;
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }
 
 /** A fetch that remembers the JSON bodies of token endpoint answers, to compare with what the engine returns. */

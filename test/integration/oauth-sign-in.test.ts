@@ -3,15 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOAuthSession } from '../../src-main/core/oauth/index.js';
 import { startIdp, type IdpProfile, type RunningIdp } from '../../src-main/demo/idp.js';
 import {
-  freePort,
   GATEWAY_URL,
   gatewayOf,
   headlessSignIn,
   MemorySecretStore,
-  occupyPort,
   redirectUriOf,
 } from './oauth-fixtures.js';
 import { rejection } from '../support/gatekey-rejection.js';
+import { freePort, occupyPort } from '../support/ports.js';
 
 const STEPS = ['discovery', 'registration', 'browser', 'code', 'token', 'done'];
 

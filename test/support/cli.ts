@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:net';
 import path from 'node:path';
 
 export const GATEKEY_BIN = path.resolve(import.meta.dirname, '../../bin/gatekey.js');
@@ -64,16 +63,4 @@ export async function filesContaining(dir: string, secrets: string[]): Promise<s
     if (needles.some((needle) => text.includes(needle))) hits.push(path.relative(dir, file));
   }
   return hits;
-}
-
-/** A port that was free a moment ago, for servers that must listen on a fixed, known port. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
