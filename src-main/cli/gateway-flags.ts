@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { ParseArgsConfig } from 'node:util';
 import { GatekeyError } from '../core/errors.js';
 import type { GatewayInput } from '../core/gateways/schema.js';
+import { readStdin } from './output.js';
 
 /** The `add` / `edit` flags that mirror the gateway fields of DESIGN.md. */
 export const gatewayFlagOptions = {
@@ -110,9 +111,7 @@ function pairs(values: string[], separator: string, flag: string): Record<string
 
 async function readSecretFromStdin(): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write('Client secret (then Enter, Ctrl-D): ');
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  const secret = Buffer.concat(chunks).toString('utf8').trim();
+  const secret = await readStdin();
   if (!secret)
     throw new GatekeyError('invalid_input', '--client-secret-stdin read nothing from stdin.');
   return secret;

@@ -38,3 +38,10 @@ export function table(rows: string[][]): string {
 export function usageError(message: string, usage: string): GatekeyError {
   return new GatekeyError('invalid_input', message, `Usage: ${usage}`);
 }
+
+/** All of stdin, trimmed: for a secret or a token piped in, never echoed. */
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').trim();
+}

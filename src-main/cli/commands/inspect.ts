@@ -1,7 +1,7 @@
 import { formatInspection } from '../../core/jwt/index.js';
 import type { Command } from '../command.js';
 import { withSession } from '../context.js';
-import { print, printJson, usageError } from '../output.js';
+import { print, printJson, readStdin, usageError } from '../output.js';
 
 export const inspect: Command = {
   name: 'inspect',
@@ -36,9 +36,3 @@ export const inspect: Command = {
     });
   },
 };
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').trim();
-}
