@@ -13,7 +13,7 @@ import { DEMO_BROWSER_GATEWAY, DEMO_GATEWAY, startDemoServers } from '../../demo
 import type { DemoServers } from '../../demo/demo.js';
 import type { Command } from '../command.js';
 import { gatekeyCommand, version } from '../package-root.js';
-import { info, print } from '../output.js';
+import { info, print, waitForSignal } from '../output.js';
 
 const PREFERRED_PORT = 7421;
 
@@ -157,16 +157,4 @@ async function printNextSteps(
   const profile = throwaway ? `GATEKEY_HOME=${home} ` : '';
   print(`\nTry: ${profile}gatekey list   ·   ${profile}gatekey inspect ${DEMO_GATEWAY}`);
   print('Press Ctrl-C to stop.');
-}
-
-function waitForSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }

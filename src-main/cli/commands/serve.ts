@@ -9,7 +9,7 @@ import type { Command } from '../command.js';
 import { requireName } from '../command.js';
 import type { GlobalOptions } from '../context.js';
 import { gatekeyCommand, rendererDir, version } from '../package-root.js';
-import { info, print, usageError } from '../output.js';
+import { info, print, usageError, waitForSignal } from '../output.js';
 
 export const serve: Command = {
   name: 'serve',
@@ -30,7 +30,8 @@ export const serve: Command = {
     print(`Gatekey ${version} is serving MCP at ${instance.proxyOrigin}/mcp/<gateway>`);
     if (withUi) print(`Dashboard (one-time link): ${instance.dashboardUrl()}`);
     info('Press Ctrl-C to stop.');
-    await stopOnSignal(instance);
+    await waitForSignal();
+    await instance.close();
   },
 };
 
@@ -79,16 +80,4 @@ function parsePort(value: string | undefined, usage: string): number | undefined
     throw usageError(`--port expects a number from 0 to 65535, got "${value}".`, usage);
   }
   return port;
-}
-
-function stopOnSignal(instance: RunningInstance): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      void instance.close().then(resolve);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }
