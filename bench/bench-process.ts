@@ -1,7 +1,7 @@
 /** What the benchmark's child processes share: the token, and how they report back. */
 import type { ChildProcess } from 'node:child_process';
 import { fork } from 'node:child_process';
-import type { Server } from 'node:http';
+import type { Server } from 'node:net';
 
 export const BENCH_TOKEN = 'bench-token-not-a-secret';
 
@@ -45,9 +45,18 @@ function nextMessage(child: ChildProcess): Promise<ChildMessage> {
   });
 }
 
+/** A directory: each child started with `profiled` writes a V8 CPU profile there as it exits. */
+const CPU_PROFILE_DIR = process.env.GATEKEY_BENCH_CPU_PROFILE;
+
 /** Starts a TypeScript child (through tsx) and waits until it listens. */
-export async function startChild(file: string, args: string[] = []): Promise<BenchChild> {
-  const child = fork(file, args, { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+export async function startChild(
+  file: string,
+  args: string[] = [],
+  { profiled = false } = {},
+): Promise<BenchChild> {
+  const profiling =
+    profiled && CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : [];
+  const child = fork(file, args, { execArgv: ['--import', 'tsx', ...profiling], stdio: 'inherit' });
   const listening = await nextMessage(child);
   if (!('port' in listening)) throw new Error(`${file} did not report its port`);
   return {
@@ -59,6 +68,9 @@ export async function startChild(file: string, args: string[] = []): Promise<Ben
       if (!('usage' in message)) throw new Error(`${file} did not report its usage`);
       return message.usage;
     },
-    stop: () => void child.kill(),
+    // The child exits when it loses its parent (writing its profile, if it keeps one).
+    stop: () => {
+      if (child.connected) child.disconnect();
+    },
   };
 }

@@ -3,13 +3,16 @@
  * token itself) and through the Gatekey proxy, so that the proxy's own cost shows; a textbook
  * http.request + pipe proxy runs alongside for reference. Upstream and proxies are child
  * processes, this process is the client. Each measurement runs in rounds that alternate between
- * the setups, so that a busy machine slows them alike. About a minute in all.
+ * the setups, so that a busy machine slows them alike; throughput is compared within each round,
+ * and the median of those ratios is reported, so that one disturbed round cannot swing it.
+ * About a minute in all.
  */
 import os from 'node:os';
 import path from 'node:path';
 import type { Endpoint, LoadResult } from './bench-load.js';
 import {
   bigResult,
+  median,
   mergeLoads,
   percentile,
   requestsPerSecond,
@@ -19,7 +22,7 @@ import {
 import type { BenchChild } from './bench-process.js';
 import { BENCH_TOKEN, startChild } from './bench-process.js';
 
-const ROUNDS = 4;
+const ROUNDS = 6;
 const LOAD_MS_PER_ROUND = 1000;
 const WARM_UP_MS = 1000;
 const SSE_SAMPLES_PER_ROUND = 150;
@@ -53,6 +56,8 @@ async function inRounds<T>(
 interface Results {
   single: Record<Setup, MeasuredLoad>;
   many: Record<Setup, MeasuredLoad>;
+  /** Per round, requests/s through a proxy over requests/s direct; median of the rounds. */
+  manyShare: Record<'gatekey' | 'naive', number>;
   firstEventUs: Record<Setup, number[]>;
   bigMs: Record<Setup, number[]>;
   rssAtStart: number;
@@ -79,13 +84,22 @@ async function measureAll(
   for (const setup of all) await toolCallLoad(targets[setup].endpoint, 8, WARM_UP_MS);
   const load = async (connections: number) => {
     const rounds = await inRounds(all, (setup) => measuredLoad(targets[setup], connections));
+    const share = (setup: Setup): number =>
+      median(
+        rounds[setup].map(
+          (result, round) => requestsPerSecond(result) / requestsPerSecond(rounds.direct[round]!),
+        ),
+      );
     return {
-      direct: mergeMeasured(rounds.direct),
-      gatekey: mergeMeasured(rounds.gatekey),
-      naive: mergeMeasured(rounds.naive),
+      merged: {
+        direct: mergeMeasured(rounds.direct),
+        gatekey: mergeMeasured(rounds.gatekey),
+        naive: mergeMeasured(rounds.naive),
+      },
+      share: { gatekey: share('gatekey'), naive: share('naive') },
     };
   };
-  const single = await load(1);
+  const single = (await load(1)).merged;
   const many = await load(32);
   const firstEvent = await inRounds(streaming, (setup) =>
     sseFirstEvent(targets[setup].endpoint, SSE_SAMPLES_PER_ROUND),
@@ -98,7 +112,13 @@ async function measureAll(
     gatekey: rounds.gatekey.flat(),
     naive: rounds.naive.flat(),
   });
-  return { single, many, firstEventUs: flat(firstEvent), bigMs: flat(big) };
+  return {
+    single,
+    many: many.merged,
+    manyShare: many.share,
+    firstEventUs: flat(firstEvent),
+    bigMs: flat(big),
+  };
 }
 
 const ms = (us: number): string => (us / 1000).toFixed(3).padStart(8);
@@ -145,12 +165,11 @@ function report(results: Results): void {
   );
 
   loadTable('tools/call, 32 connections', results.many);
-  const share = (setup: Setup) =>
-    requestsPerSecond(results.many[setup]) / requestsPerSecond(results.many.direct);
+  const { gatekey, naive } = results.manyShare;
   console.log(
-    `  throughput vs direct: gatekey ${(share('gatekey') * 100).toFixed(0)} %, naive ${(share('naive') * 100).toFixed(0)} %`,
+    `  throughput vs direct (median of ${ROUNDS} rounds): gatekey ${(gatekey * 100).toFixed(0)} %, naive ${(naive * 100).toFixed(0)} %`,
   );
-  console.log(`  target: gatekey at least 50 % of direct ${verdict(share('gatekey') >= 0.5)}`);
+  console.log(`  target: gatekey at least 50 % of direct ${verdict(gatekey >= 0.5)}`);
 
   console.log(`\n${'SSE, GET to first event'.padEnd(36)}p50 ms   p99 ms`);
   for (const setup of ['direct', 'gatekey'] as const)
@@ -163,12 +182,12 @@ function report(results: Results): void {
 
   console.log(`\n${'10 MiB streamed tools/call result'.padEnd(36)}median ms  MiB/s`);
   for (const setup of ['direct', 'gatekey'] as const) {
-    const median = percentile(results.bigMs[setup], 0.5);
+    const middle = median(results.bigMs[setup]);
     console.log(
-      `  ${setup.padEnd(32)}${ms(median * 1000)} ${count(BIG_BYTES / 1024 / 1024 / (median / 1000))}`,
+      `  ${setup.padEnd(32)}${ms(middle * 1000)} ${count(BIG_BYTES / 1024 / 1024 / (middle / 1000))}`,
     );
   }
-  const bigRatio = percentile(results.bigMs.gatekey, 0.5) / percentile(results.bigMs.direct, 0.5);
+  const bigRatio = median(results.bigMs.gatekey) / median(results.bigMs.direct);
   console.log(`  gatekey takes ${bigRatio.toFixed(2)}x the direct time`);
 
   console.log(
@@ -180,7 +199,9 @@ async function main(): Promise<void> {
   const here = import.meta.dirname;
   const children: BenchChild[] = [];
   const start = async (file: string, args: string[] = []) => {
-    const child = await startChild(path.join(here, file), args);
+    const child = await startChild(path.join(here, file), args, {
+      profiled: file === 'bench-proxy.ts',
+    });
     children.push(child);
     return child;
   };

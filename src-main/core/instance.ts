@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatekeyError } from './errors.js';
 import {
+  createLoopbackServer,
   createProxyHandler,
   guardLocalRequest,
   isProxyPath,
@@ -61,30 +61,25 @@ export async function startInstance(options: InstanceOptions): Promise<RunningIn
     gateways: store,
     tokens,
     log,
-    allowedOrigins: store.settings().allowedOrigins,
+    allowedOrigins: () => store.settings().allowedOrigins,
     publicOrigin: proxyOrigin,
   });
 
-  const server = createServer((req, res) => {
-    const dashboardOrigins = [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
-    const isMcp = isProxyPath(req.url ?? '/');
-    const verdict = guardLocalRequest(
-      req,
-      port,
-      isMcp ? store.settings().allowedOrigins : dashboardOrigins,
-    );
+  const dashboardOrigins = (): string[] => [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
+  // The fast path answers most proxy requests (and guards them itself); the rest come here.
+  const fallback = createServer((req, res) => {
+    if (isProxyPath(req.url ?? '/')) return proxy(req, res);
+    const verdict = guardLocalRequest(req, port, dashboardOrigins());
     if (!verdict.ok) {
       res.writeHead(verdict.status, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(verdict.reason);
       return;
     }
-    route(req, res);
-  });
-  function route(req: IncomingMessage, res: ServerResponse): void {
-    if (isProxyPath(req.url ?? '/')) return proxy(req, res);
     if (control.handle(req, res)) return;
     serveDashboard(options.uiDir, req, res);
-  }
+  });
+  const loopback = createLoopbackServer({ takes: isProxyPath, handle: proxy, fallback });
+  const server = loopback.server;
 
   await tokens.start();
   try {
@@ -115,7 +110,7 @@ export async function startInstance(options: InstanceOptions): Promise<RunningIn
     dashboardUrl: () => `${proxyOrigin()}${control.issueLoginPath()}`,
     close() {
       closing ??= (async () => {
-        server.closeAllConnections();
+        loopback.closeAllConnections();
         proxy.close();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await tokens.stop();

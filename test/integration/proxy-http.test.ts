@@ -376,6 +376,50 @@ describe('failures', () => {
     await expect.poll(() => gateway.openConnections()).toBe(0);
   });
 
+  it('forwards alike when node:http takes the request (here for its Expect: 100-continue)', async () => {
+    const gateway = await gatewayTo(answerJson);
+    const answer = await postRpc({
+      Expect: '100-continue',
+      'Mcp-Session-Id': 'session-1',
+      Authorization: 'Bearer from-the-ide',
+    });
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toEqual({ jsonrpc: '2.0', id: 1, result: {} });
+    const [received] = gateway.received;
+    expect(received!.body).toBe(rpcRequest('tools/list'));
+    expect(received!.headers.authorization).toBe(`Bearer ${await tokens.tokenFor('raw')}`);
+    expect(received!.headers['mcp-session-id']).toBe('session-1');
+    expect(received!.headers).not.toHaveProperty('expect');
+    expect(proxy.log.recent({ gateway: 'raw' }).at(-1)).toMatchObject({
+      rpcMethod: 'tools/list',
+      status: 200,
+    });
+  });
+
+  it('sends no token that could break the request apart, and says why', async () => {
+    const forged = 'token\r\nX-Injected: 1';
+    const malformed = await startTestProxy({
+      tokens: {
+        cachedToken: () => forged,
+        tokenFor: async () => forged,
+        tokenAfterRejection: async () => forged,
+        recordStepUp: () => {},
+      },
+    });
+    try {
+      const gateway = await gatewayTo(answerJson);
+      malformed.addGateway(proxy.gateways.get('raw')!);
+      const answer = await postMcp(malformed.urlFor('raw'), rpcRequest('tools/list'));
+      expect(answer.status).toBe(502);
+      const { error } = JSON.parse(answer.body);
+      expect(error.message).toContain('characters no HTTP header can carry');
+      expect(answer.body).not.toContain(forged);
+      expect(gateway.received).toEqual([]);
+    } finally {
+      await malformed.close();
+    }
+  });
+
   it('refuses plain http off loopback before fetching a token', async () => {
     proxy.addGateway({
       name: 'cleartext',
@@ -455,7 +499,10 @@ describe('localhost safety', () => {
   });
 
   it('lets an allowed browser origin in, with CORS', async () => {
-    const allowed = await startTestProxy({ tokens, allowedOrigins: ['http://localhost:5173'] });
+    const allowed = await startTestProxy({
+      tokens,
+      allowedOrigins: () => ['http://localhost:5173'],
+    });
     try {
       await gatewayTo(answerJson);
       allowed.addGateway(proxy.gateways.get('raw')!);

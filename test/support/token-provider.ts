@@ -1,5 +1,6 @@
 import * as oidc from 'openid-client';
 import { GatekeyError } from '../../src-main/core/errors.js';
+import type { Gateway } from '../../src-main/core/gateways/schema.js';
 import type { TokenProvider } from '../../src-main/core/tokens/types.js';
 import type { RunningIdp } from '../../src-main/demo/idp.js';
 
@@ -38,12 +39,16 @@ export class ClientCredentialsTokens implements TokenProvider {
 
   constructor(private readonly options: ClientCredentialsTokensOptions) {}
 
-  async tokenFor(gateway: string): Promise<string> {
-    this.requireSignIn(gateway);
-    const held = this.held.get(gateway);
+  cachedToken({ name }: Pick<Gateway, 'name'>): string | undefined {
+    const held = this.held.get(name);
     const renewAhead = this.options.renewBeforeExpiry === false ? 0 : RENEW_AHEAD_MS;
     if (held && (renewAhead === 0 || held.expiresAt - renewAhead > Date.now())) return held.value;
-    return (await this.obtain(gateway)).value;
+    return undefined;
+  }
+
+  async tokenFor(gateway: string): Promise<string> {
+    this.requireSignIn(gateway);
+    return this.cachedToken({ name: gateway }) ?? (await this.obtain(gateway)).value;
   }
 
   async tokenAfterRejection(gateway: string, rejected: string): Promise<string> {

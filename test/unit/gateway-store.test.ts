@@ -208,6 +208,14 @@ describe('GatewayStore with an invalid config file', () => {
       withGateway({ extraHeaders: { 'X Bad': 'v' } }),
       'gateways[1].extraHeaders["X Bad"]: expected a header name',
     ],
+    [
+      withGateway({ extraHeaders: { 'X-Pool': 'a\r\nX-Injected: 1' } }),
+      'gateways[1].extraHeaders["X-Pool"]: expected a header value without control characters',
+    ],
+    [
+      withGateway({ header: 'Authorization: Bearer {token}\r\nX-Injected: 1' }),
+      'gateways[1].header: expected "Header-Name',
+    ],
     [withGateway({ allowHttp: 'yes' }), 'gateways[1].allowHttp:'],
     [withGateway({ accessToken: 'x' }), 'gateways[1].accessToken: unknown field'],
     [withGateway({ name: 'good' }), 'gateways[1].name: duplicate name "good"'],

@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ResponseHead } from '../../src-main/core/proxy/http1-parser.js';
-import {
-  MAX_HEAD_BYTES,
-  ResponseParseError,
-  ResponseParser,
-} from '../../src-main/core/proxy/http1-parser.js';
+import { ResponseParser } from '../../src-main/core/proxy/http1-parser.js';
+import { Http1ParseError, MAX_HEAD_BYTES } from '../../src-main/core/proxy/http1-syntax.js';
 
 interface Parsed {
   head?: ResponseHead;
@@ -191,7 +188,7 @@ describe('the HTTP/1.1 response parser', () => {
     ['bytes after a complete response', 'HTTP/1.1 204 No Content\r\n\r\nextra', /after the end/],
   ])('rejects %s', (_name, wire, message) => {
     expect(() => parse(wire)).toThrow(message);
-    expect(() => parse(wire)).toThrow(ResponseParseError);
+    expect(() => parse(wire)).toThrow(Http1ParseError);
   });
 
   it('rejects a head over the size limit, whole or arriving in pieces', () => {

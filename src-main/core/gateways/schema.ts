@@ -10,11 +10,20 @@ const httpUrl = z
     message: 'expected an absolute http(s) URL, e.g. https://gateway.example.com/mcp',
   });
 
-const headerTemplate = z.string().regex(/^[A-Za-z0-9-]+:\s*.*\{token\}.*$/, {
-  message: 'expected "Header-Name: value with {token}", e.g. "Authorization: Bearer {token}"',
-});
+/** What a header value may hold: no control characters but tab (RFC 9110 §5.5). */
+const HEADER_TEXT = '[\\t\\x20-\\x7e\\x80-\\xff]*';
+
+const headerTemplate = z
+  .string()
+  .regex(new RegExp(`^[A-Za-z0-9-]+:${HEADER_TEXT}\\{token\\}${HEADER_TEXT}$`), {
+    message: 'expected "Header-Name: value with {token}", e.g. "Authorization: Bearer {token}"',
+  });
 
 const headerName = z.string().regex(/^[A-Za-z0-9-]+$/, { message: 'expected a header name' });
+
+const headerValue = z.string().regex(new RegExp(`^${HEADER_TEXT}$`), {
+  message: 'expected a header value without control characters or line breaks',
+});
 
 /** A gateway as the config file holds it. Never a token or a client secret. */
 export const GatewaySchema = z
@@ -38,7 +47,7 @@ export const GatewaySchema = z
     redirectUri: httpUrl.optional(),
     tokenToSend: z.enum(['access_token', 'id_token']).default('access_token'),
     header: headerTemplate.default(DEFAULT_HEADER_TEMPLATE),
-    extraHeaders: z.record(headerName, z.string()).optional(),
+    extraHeaders: z.record(headerName, headerValue).optional(),
     /** Allow plain-http upstream or IdP off loopback. */
     allowHttp: z.boolean().optional(),
   })

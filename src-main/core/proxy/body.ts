@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { LocalRequest } from './local-http.js';
 
 /**
  * A request body as the proxy forwards it: in memory when small enough to send again after a
@@ -13,19 +13,23 @@ export type RequestBody =
 const NO_BODY: RequestBody = { kind: 'none' };
 const ABORTED: RequestBody = { kind: 'aborted' };
 
-function declaresBody(req: IncomingMessage): boolean {
+function declaresBody(req: LocalRequest): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
-/** Reads the body up to `maxBufferedBytes`; past that, leaves the rest unread for streaming. */
+/**
+ * Reads the body up to `maxBufferedBytes`; past that, leaves the rest unread for streaming.
+ * `done` is called once, at once when the body has already arrived.
+ */
 export function readRequestBody(
-  req: IncomingMessage,
+  req: LocalRequest,
   maxBufferedBytes: number,
-): Promise<RequestBody> {
+  done: (body: RequestBody) => void,
+): void {
   if (!declaresBody(req)) {
     // A `Content-Length: 0` POST still has a (zero-length) body to frame.
-    return Promise.resolve(
+    return done(
       req.headers['content-length'] === '0'
         ? { kind: 'buffered', bytes: Buffer.alloc(0) }
         : NO_BODY,
@@ -37,26 +41,24 @@ export function readRequestBody(
     head,
     ...(contentLength === undefined ? {} : { contentLength }),
   });
-  if (Number(contentLength) > maxBufferedBytes) return Promise.resolve(streamed([]));
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const settle = (body: RequestBody): void => {
-      req.off('data', onData).off('end', onEnd).off('close', onClose);
-      resolve(body);
-    };
-    const onData = (chunk: Buffer): void => {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size <= maxBufferedBytes) return;
-      req.pause();
-      settle(streamed(chunks));
-    };
-    const onEnd = (): void =>
-      settle({ kind: 'buffered', bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
-    const onClose = (): void => settle(ABORTED);
-    req.on('data', onData).on('end', onEnd).on('close', onClose);
-  });
+  if (Number(contentLength) > maxBufferedBytes) return done(streamed([]));
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const settle = (body: RequestBody): void => {
+    req.off('data', onData).off('end', onEnd).off('close', onClose);
+    done(body);
+  };
+  const onData = (chunk: Buffer): void => {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size <= maxBufferedBytes) return;
+    req.pause();
+    settle(streamed(chunks));
+  };
+  const onEnd = (): void =>
+    settle({ kind: 'buffered', bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
+  const onClose = (): void => settle(ABORTED);
+  req.on('data', onData).on('end', onEnd).on('close', onClose);
 }
 
 export function bodyBytes(body: RequestBody): number {

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LocalRequest, LocalResponse } from './local-http.js';
 
 /** Response headers a browser client needs to read an MCP answer from another origin. */
 export function corsHeaders(origin: string): string[] {
@@ -13,7 +13,7 @@ export function corsHeaders(origin: string): string[] {
 }
 
 /** Answers a CORS preflight from an origin the guard has already allowed. */
-export function answerPreflight(req: IncomingMessage, res: ServerResponse, origin: string): void {
+export function answerPreflight(req: LocalRequest, res: LocalResponse, origin: string): void {
   res.writeHead(204, [
     ...corsHeaders(origin),
     'Access-Control-Allow-Methods',

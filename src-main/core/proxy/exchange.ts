@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatekeyError } from '../errors.js';
 import type { Gateway } from '../gateways/schema.js';
 import { parseBearerChallenge } from '../oauth/challenge.js';
@@ -10,6 +9,7 @@ import { headersForClient, headersForUpstream, headerValues } from './headers.js
 import type { Http1Request, OutgoingRequest, ResponseHandler } from './http1-client.js';
 import type { ResponseHead } from './http1-parser.js';
 import type { RpcSummary } from './jsonrpc.js';
+import type { LocalRequest, LocalResponse } from './local-http.js';
 import { rpcErrorBody, sendJson, summarizeRpc } from './jsonrpc.js';
 import { problems } from './problems.js';
 import type { RequestLog } from './request-log.js';
@@ -77,8 +77,8 @@ export class Exchange implements ResponseHandler {
 
   constructor(
     private readonly settings: ExchangeSettings,
-    private readonly req: IncomingMessage,
-    private readonly res: ServerResponse,
+    private readonly req: LocalRequest,
+    private readonly res: LocalResponse,
     private readonly route: GatewayRoute,
   ) {
     const origin = req.headers.origin;
@@ -86,19 +86,31 @@ export class Exchange implements ResponseHandler {
     res.once('close', () => this.onClientClose());
   }
 
-  async forward(gateway: Gateway): Promise<void> {
+  /**
+   * Reads the body and gets a token, side by side, then sends. With the body already in and a
+   * cached token (the usual case) all of it happens now, without waiting for a later turn.
+   */
+  forward(gateway: Gateway): void {
     const target = this.settings.pool.targetFor(gateway);
     if (target.refusal !== undefined)
       return this.fail(502, problems.plainHttp(gateway.name, target.refusal));
-    const bodyRead = readRequestBody(this.req, this.settings.maxRetryBodyBytes);
-    let token: string | undefined;
-    try {
-      token = target.credential ? await this.settings.tokens.tokenFor(gateway.name) : undefined;
-    } catch (error) {
-      this.body = await bodyRead;
-      return this.failAsRpc(problems.tokenUnavailable(gateway.name, error));
-    }
-    this.body = await bodyRead;
+    const tokens = this.settings.tokens;
+    const cached = target.credential ? tokens.cachedToken(gateway) : undefined;
+    const fetched =
+      target.credential && cached === undefined ? tokens.tokenFor(gateway.name) : undefined;
+    // Settled below, once the body is in; until then a rejection is not unhandled.
+    fetched?.catch(() => {});
+    readRequestBody(this.req, this.settings.maxRetryBodyBytes, (body) => {
+      this.body = body;
+      if (fetched === undefined) return this.sendUnlessGone(target, cached);
+      fetched.then(
+        (token) => this.sendUnlessGone(target, token),
+        (error: unknown) => this.failAsRpc(problems.tokenUnavailable(gateway.name, error)),
+      );
+    });
+  }
+
+  private sendUnlessGone(target: UpstreamTarget, token: string | undefined): void {
     if (this.clientGone || this.body.kind === 'aborted') return;
     this.send(target, token);
   }
@@ -120,6 +132,8 @@ export class Exchange implements ResponseHandler {
   }
 
   private send(target: UpstreamTarget, token: string | undefined): void {
+    if (token !== undefined && !this.settings.pool.canSend(target, token))
+      return this.fail(502, problems.unsendableToken(this.route.gateway));
     const headers = headersForUpstream(this.req.rawHeaders, target.ownHeaderNames);
     for (const header of target.fixedHeaders) headers.push(header);
     if (token !== undefined && target.credential)

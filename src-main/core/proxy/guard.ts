@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { LocalRequest } from './local-http.js';
 
 export type GuardVerdict = { ok: true } | { ok: false; status: number; reason: string };
 
@@ -25,7 +25,7 @@ function refuse(reason: string): GuardVerdict {
  * is what keeps it from borrowing the user's tokens.
  */
 export function guardLocalRequest(
-  req: IncomingMessage,
+  req: Pick<LocalRequest, 'headers'>,
   port: number,
   allowedOrigins: readonly string[],
 ): GuardVerdict {

@@ -1,10 +1,10 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Gateway } from '../gateways/schema.js';
 import type { TokenProvider } from '../tokens/types.js';
 import { answerPreflight } from './cors.js';
 import { Exchange } from './exchange.js';
 import type { GuardVerdict } from './guard.js';
 import { guardLocalRequest } from './guard.js';
+import type { LocalRequest, LocalResponse } from './local-http.js';
 import { rpcErrorBody, sendJson } from './jsonrpc.js';
 import { problems } from './problems.js';
 import { RequestLog } from './request-log.js';
@@ -17,8 +17,8 @@ export interface ProxyOptions {
   port: number;
   gateways: { get(name: string): Gateway | undefined };
   tokens: TokenProvider;
-  /** Browser origins allowed besides none (IDEs send no Origin) and the proxy's own. */
-  allowedOrigins?: string[];
+  /** Browser origins allowed besides none (IDEs send no Origin) and the proxy's own; read live. */
+  allowedOrigins?: () => readonly string[];
   log?: RequestLog;
   /** Time allowed until the upstream's response headers; default 30 s. */
   upstreamTimeoutMs?: number;
@@ -26,7 +26,7 @@ export interface ProxyOptions {
   maxRetryBodyBytes?: number;
 }
 
-export type ProxyHandler = ((req: IncomingMessage, res: ServerResponse) => void) & {
+export type ProxyHandler = ((req: LocalRequest, res: LocalResponse) => void) & {
   /** Closes the pooled upstream connections. */
   close(): void;
 };
@@ -56,7 +56,7 @@ function portOf(publicOrigin: () => string): () => number {
 
 /** Refusals and 404s for proxy paths that name no gateway: nothing to log against one. */
 function answerWithoutGateway(
-  res: ServerResponse,
+  res: LocalResponse,
   route: Exclude<ProxyRoute, { kind: 'gateway' }>,
   verdict: GuardVerdict,
   port: number,
@@ -82,12 +82,12 @@ export function createProxyHandler(
     upstreamTimeoutMs: options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
     maxRetryBodyBytes: options.maxRetryBodyBytes ?? DEFAULT_MAX_RETRY_BODY_BYTES,
   };
-  const allowedOrigins = options.allowedOrigins ?? [];
+  const allowedOrigins = options.allowedOrigins ?? (() => []);
   const currentPort = portOf(options.publicOrigin);
 
-  function handle(req: IncomingMessage, res: ServerResponse): void {
+  function handle(req: LocalRequest, res: LocalResponse): void {
     const route = routeProxyPath(req.url ?? '/');
-    const verdict = guardLocalRequest(req, currentPort(), allowedOrigins);
+    const verdict = guardLocalRequest(req, currentPort(), allowedOrigins());
     if (route.kind !== 'gateway') return answerWithoutGateway(res, route, verdict, currentPort());
     // Everything about a named gateway is logged, refusals included, so an attack shows.
     const exchange = new Exchange(settings, req, res, route);
@@ -96,7 +96,7 @@ export function createProxyHandler(
     if (req.method === 'OPTIONS' && origin !== undefined) return answerPreflight(req, res, origin);
     const gateway = options.gateways.get(route.gateway);
     if (gateway === undefined) return exchange.fail(404, problems.unknownGateway(route.gateway));
-    void exchange.forward(gateway);
+    exchange.forward(gateway);
   }
 
   return Object.assign(handle, { close: () => pool.destroy() });

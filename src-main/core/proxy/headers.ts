@@ -19,15 +19,27 @@ function isProxyOrForwardingHeader(lowerName: string): boolean {
   return lowerName.startsWith('proxy-') || lowerName.startsWith('x-forwarded-');
 }
 
-/** Extra hop-by-hop names a `Connection` header lists, e.g. `Connection: close, X-Trace`. */
-function connectionOptions(rawHeaders: readonly string[]): Set<string> | undefined {
-  let options: Set<string> | undefined;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.toLowerCase() !== 'connection') continue;
-    options ??= new Set();
-    for (const option of rawHeaders[i + 1]!.split(',')) options.add(option.trim().toLowerCase());
-  }
-  return options;
+/** The connection options that name no header (Keep-Alive is hop-by-hop already). */
+const PLAIN_CONNECTION_OPTIONS = new Set(['close', 'keep-alive']);
+
+/** Adds the extra hop-by-hop names a `Connection` value lists, e.g. `close, X-Trace`. */
+function addConnectionOptions(
+  options: Set<string> | undefined,
+  value: string,
+): Set<string> | undefined {
+  const lowerValue = value.toLowerCase();
+  if (PLAIN_CONNECTION_OPTIONS.has(lowerValue)) return options;
+  let listed = options;
+  for (const option of lowerValue.split(',')) (listed ??= new Set()).add(option.trim());
+  return listed;
+}
+
+/** `headers` from `start` on, without those whose names `listed` has. */
+function withoutListed(headers: string[], start: number, listed: ReadonlySet<string>): string[] {
+  const kept = headers.slice(0, start);
+  for (let i = start; i < headers.length; i += 2)
+    if (!listed.has(headers[i]!.toLowerCase())) kept.push(headers[i]!, headers[i + 1]!);
+  return kept;
 }
 
 function copyHeaders(
@@ -36,20 +48,21 @@ function copyHeaders(
   alsoDropped: ReadonlySet<string> | undefined,
   into: string[],
 ): string[] {
-  const listed = connectionOptions(rawHeaders);
+  const start = into.length;
+  // Connection is itself dropped; the names it lists may come before it, so go once more then.
+  let listed: Set<string> | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
     const lowerName = name.toLowerCase();
-    if (
-      dropped.has(lowerName) ||
-      isProxyOrForwardingHeader(lowerName) ||
-      alsoDropped?.has(lowerName) ||
-      listed?.has(lowerName)
+    if (lowerName === 'connection') listed = addConnectionOptions(listed, rawHeaders[i + 1]!);
+    else if (
+      !dropped.has(lowerName) &&
+      !isProxyOrForwardingHeader(lowerName) &&
+      !alsoDropped?.has(lowerName)
     )
-      continue;
-    into.push(name, rawHeaders[i + 1]!);
+      into.push(name, rawHeaders[i + 1]!);
   }
-  return into;
+  return listed === undefined ? into : withoutListed(into, start, listed);
 }
 
 /**

@@ -1,5 +1,7 @@
 export type { ProxyHandler, ProxyOptions } from './handler.js';
 export { createProxyHandler } from './handler.js';
+export type { LoopbackServer, LoopbackServerOptions } from './http1-server.js';
+export { createLoopbackServer } from './http1-server.js';
 export type { GuardVerdict } from './guard.js';
 export { guardLocalRequest } from './guard.js';
 export type { NewRequestLogEntry, RequestLogEntry, RequestLogFilter } from './request-log.js';

@@ -1,6 +1,6 @@
-import type { ServerResponse } from 'node:http';
 import type { GatekeyError } from '../errors.js';
 import { describeError } from '../errors.js';
+import type { LocalResponse } from './local-http.js';
 
 /** JSON-RPC error code for every answer the proxy gives in the upstream's place. */
 export const PROXY_ERROR_CODE = -32050;
@@ -55,7 +55,7 @@ export function rpcErrorBody(error: GatekeyError, gateway: string | undefined, i
 }
 
 export function sendJson(
-  res: ServerResponse,
+  res: LocalResponse,
   status: number,
   body: string,
   extraHeaders: readonly string[] = [],

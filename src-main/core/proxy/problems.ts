@@ -62,6 +62,12 @@ export const problems = {
       reason,
       `Use an https URL for ${gateway}, or allow plain http for it (--allow-http) if the network is trusted.`,
     ),
+  unsendableToken: (gateway: string) =>
+    new GatekeyError(
+      'idp_error',
+      `The token Gatekey holds for "${gateway}" contains characters no HTTP header can carry (control characters or line breaks), so it was not sent.`,
+      `The identity provider issued a malformed token; check its token settings, or run: gatekey inspect ${gateway}`,
+    ),
   unknownGateway: (gateway: string) =>
     new GatekeyError(
       'gateway_not_found',

@@ -1,8 +1,9 @@
-import type { Server } from 'node:http';
 import { createServer } from 'node:http';
+import type { Server } from 'node:net';
 import { GatekeyError } from '../errors.js';
 import type { ProxyOptions } from './handler.js';
 import { createProxyHandler } from './handler.js';
+import { createLoopbackServer } from './http1-server.js';
 import { isProxyPath } from './routes.js';
 
 export interface RunningProxy {
@@ -42,12 +43,18 @@ export function listenOnLoopback(server: Server, port: number): Promise<number> 
 export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   let url = '';
   const handler = createProxyHandler({ ...options, publicOrigin: () => url });
-  const server = createServer((req, res) => {
+  const notFound = createServer((req, res) => {
     if (isProxyPath(req.url ?? '/')) return handler(req, res);
     res
       .writeHead(404, { 'Content-Type': 'text/plain' })
       .end('Not found: the Gatekey proxy serves /mcp/<gateway>.\n');
   });
+  const loopback = createLoopbackServer({
+    takes: isProxyPath,
+    handle: handler,
+    fallback: notFound,
+  });
+  const server = loopback.server;
   const port = await listenOnLoopback(server, options.port).catch((error: unknown) => {
     handler.close();
     throw error;
@@ -60,7 +67,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
+        loopback.closeAllConnections();
         handler.close();
       }),
   };

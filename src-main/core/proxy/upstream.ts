@@ -1,6 +1,7 @@
 import type { Gateway } from '../gateways/schema.js';
 import type { Http1Origin } from './http1-client.js';
 import { Http1Client } from './http1-client.js';
+import { isSendableHeaderValue } from './http1-syntax.js';
 
 /** How the proxy reaches one gateway, worked out once per gateway definition. */
 export interface UpstreamTarget extends Http1Origin {
@@ -55,6 +56,8 @@ export class UpstreamPool {
   readonly client = new Http1Client();
   /** By gateway name: the target, and the definition it was made from. */
   private readonly targets = new Map<string, PreparedTarget>();
+  /** The last token each target's was checked with: a token is checked once, not per request. */
+  private readonly checkedTokens = new WeakMap<UpstreamTarget, string>();
 
   /**
    * The gateway's target, made again only when its definition changes. The gateway store hands out
@@ -67,6 +70,14 @@ export class UpstreamPool {
     const target = known?.definition === definition ? known.target : this.prepare(gateway);
     this.targets.set(gateway.name, { gateway, definition, target });
     return target;
+  }
+
+  /** Whether `token` can go in the target's credential header (an IdP could issue any bytes). */
+  canSend(target: UpstreamTarget, token: string): boolean {
+    if (this.checkedTokens.get(target) === token) return true;
+    if (!isSendableHeaderValue(token)) return false;
+    this.checkedTokens.set(target, token);
+    return true;
   }
 
   destroy(): void {

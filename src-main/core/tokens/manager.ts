@@ -344,6 +344,13 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
     await this.#secrets.delete(name);
   }
 
+  cachedToken(gateway: Gateway): string | undefined {
+    const entry = this.#entries.get(gateway.name);
+    if (gateway.auth === 'none' || entry?.tokens === undefined || this.#expiresSoon(entry))
+      return undefined;
+    return sentToken(gateway, entry.tokens);
+  }
+
   async tokenFor(name: string, signal?: AbortSignal): Promise<string> {
     const { gateway, entry } = await this.#ready(name);
     if (gateway.auth === 'none')

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../errors.js';
+import type { Gateway } from '../gateways/schema.js';
 import type { SignInProgress } from '../oauth/types.js';
 
 export type GatewayState =
@@ -23,6 +24,11 @@ export interface TokenEvents {
 
 /** What the proxy needs from whoever owns tokens. */
 export interface TokenProvider {
+  /**
+   * What tokenFor would answer at once, without waiting: a cached token that is not due for
+   * renewal. Undefined when tokenFor has work to do (restore, refresh, sign-in needed).
+   */
+  cachedToken(gateway: Gateway): string | undefined;
   /** The value for the gateway's header template (access or ID token); refreshes when due. */
   tokenFor(gateway: string, signal?: AbortSignal): Promise<string>;
   /**
