@@ -1,8 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import { decodeJwt, inspectToken } from '../../src-main/core/jwt/index.js';
 import { temporaryHome } from '../support/cli.js';
 import { FUZZ_SEED, fuzzFor, Random, rawExchange } from '../support/reliability-fuzz.js';
 import { report } from '../support/reliability-rig.js';
+import { temporaryDirectory } from '../support/temporary.js';
 
 const FUZZ = { durationMs: 1500 };
 const random = new Random(FUZZ_SEED);
@@ -329,7 +329,7 @@ describe('the dashboard file server', () => {
   const close: (() => void)[] = [];
 
   beforeAll(async () => {
-    const root = await mkdtemp(path.join(tmpdir(), 'gatekey-ui-'));
+    const root = await temporaryDirectory('gatekey-ui');
     uiDir = path.join(root, 'renderer');
     await mkdir(path.join(uiDir, 'assets'), { recursive: true });
     await writeFile(path.join(uiDir, 'index.html'), '<html>dashboard</html>');

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { temporaryDirectory } from './temporary.js';
 
 export const GATEKEY_BIN = path.resolve(import.meta.dirname, '../../bin/gatekey.js');
 
@@ -48,7 +48,7 @@ export function runGatekey(args: string[], options: CliOptions): Promise<CliResu
 }
 
 export function temporaryHome(): Promise<string> {
-  return mkdtemp(path.join(tmpdir(), 'gatekey-home-'));
+  return temporaryDirectory('gatekey-home');
 }
 
 /** Every file under `dir` that contains any of `secrets`, for leak checks. */

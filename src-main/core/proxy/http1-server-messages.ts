@@ -60,6 +60,18 @@ export class FastRequest extends EventEmitter implements LocalRequest {
     return this;
   }
 
+  get complete(): boolean {
+    return this.bodyComplete;
+  }
+
+  /** What has arrived and no one has read: all of it, as in a paused Readable. */
+  read(): Buffer | null {
+    if (this.queued.length === 0) return null;
+    const bytes = this.queued.length === 1 ? this.queued[0]! : Buffer.concat(this.queued);
+    this.queued = [];
+    return bytes;
+  }
+
   /** Body bytes from the connection. */
   push(chunk: Buffer): void {
     if (this.dumped) return;
@@ -68,7 +80,7 @@ export class FastRequest extends EventEmitter implements LocalRequest {
   }
 
   /** The whole body has arrived. */
-  complete(): void {
+  endBody(): void {
     this.bodyComplete = true;
     if (this.flowing === true && this.queued.length === 0) this.emitEnd();
   }

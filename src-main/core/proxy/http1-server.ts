@@ -110,11 +110,13 @@ class FastConnection implements FlowControl {
     const head =
       end <= MAX_HEAD_BYTES ? parseRequestHead(bytes.toString('latin1', 0, end)) : undefined;
     if (head === undefined || !this.front.options.takes(head.url)) return this.handOff(bytes);
-    this.start(head);
+    const { request, response } = this.start(head);
+    // The body that came with the head is read first: most requests are then whole at once.
     if (end < bytes.length) this.onData(bytes.subarray(end));
+    this.front.options.handle(request, response);
   }
 
-  private start(head: RequestHead): void {
+  private start(head: RequestHead): { request: FastRequest; response: FastResponse } {
     const request = new FastRequest(head, this);
     const response = new FastResponse({
       socket: this.socket,
@@ -130,7 +132,7 @@ class FastConnection implements FlowControl {
     this.deadline = Date.now() + this.front.limits.requestTimeoutMs;
     // A request without a body is complete at once; its reader is told when it starts reading.
     this.body.start(head.framing);
-    this.front.options.handle(request, response);
+    return { request, response };
   }
 
   private readBody(data: Buffer): void {
@@ -153,7 +155,7 @@ class FastConnection implements FlowControl {
   private onBodyEnd(): void {
     this.readingBody = false;
     this.deadline = Number.POSITIVE_INFINITY;
-    this.request?.complete();
+    this.request?.endBody();
     if (this.response === undefined) this.nextRequest();
   }
 

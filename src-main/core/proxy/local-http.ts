@@ -26,6 +26,9 @@ export interface BodySource {
 }
 
 export interface LocalRequest extends BodySource {
+  /** Whether the whole body has arrived (then `read()` gives what no one has read yet). */
+  readonly complete: boolean;
+  read(): Buffer | null;
   readonly method?: string | undefined;
   readonly url?: string | undefined;
   /** Names and values alternating, as received. */
