@@ -22,12 +22,14 @@ import {
 import type { BenchChild } from './bench-process.js';
 import { BENCH_TOKEN, startChild } from './bench-process.js';
 
-const ROUNDS = 6;
-const LOAD_MS_PER_ROUND = 1000;
+// Short rounds, many of them: this machine's speed drifts within seconds, and a setup is only
+// compared with the others of its own round.
+const ROUNDS = 24;
+const LOAD_MS_PER_ROUND = 300;
 const WARM_UP_MS = 1000;
-const SSE_SAMPLES_PER_ROUND = 150;
+const SSE_SAMPLES_PER_ROUND = 50;
 const BIG_BYTES = 10 * 1024 * 1024;
-const BIG_RUNS_PER_ROUND = 2;
+const BIG_RUNS_PER_ROUND = 1;
 
 type Setup = 'direct' | 'gatekey' | 'naive';
 
@@ -56,11 +58,12 @@ async function inRounds<T>(
 interface Results {
   single: Record<Setup, MeasuredLoad>;
   many: Record<Setup, MeasuredLoad>;
-  /** Per round, requests/s through a proxy over requests/s direct; median of the rounds. */
-  manyShare: Record<'gatekey' | 'naive', number>;
+  /** Per round, requests/s through a proxy over requests/s direct, in round order. */
+  manyShares: Record<'gatekey' | 'naive', number[]>;
   firstEventUs: Record<Setup, number[]>;
   bigMs: Record<Setup, number[]>;
-  rssAtStart: number;
+  /** Of the gatekey proxy, once warmed up (its heap has grown to its working size), and at the end. */
+  rssAfterWarmUp: number;
   rssAtEnd: number;
 }
 
@@ -76,19 +79,16 @@ function mergeMeasured(rounds: MeasuredLoad[]): MeasuredLoad {
   return { ...mergeLoads(rounds), serverCpuMicros };
 }
 
-async function measureAll(
-  targets: Record<Setup, Target>,
-): Promise<Omit<Results, 'rssAtStart' | 'rssAtEnd'>> {
+async function measureAll(targets: Record<Setup, Target>): Promise<Omit<Results, 'rssAtEnd'>> {
   const all: Setup[] = ['direct', 'gatekey', 'naive'];
   const streaming: Setup[] = ['direct', 'gatekey'];
-  for (const setup of all) await toolCallLoad(targets[setup].endpoint, 8, WARM_UP_MS);
+  for (const setup of all) await toolCallLoad(targets[setup].endpoint, 32, WARM_UP_MS);
+  const rssAfterWarmUp = (await targets.gatekey.server.usage()).rssBytes;
   const load = async (connections: number) => {
     const rounds = await inRounds(all, (setup) => measuredLoad(targets[setup], connections));
-    const share = (setup: Setup): number =>
-      median(
-        rounds[setup].map(
-          (result, round) => requestsPerSecond(result) / requestsPerSecond(rounds.direct[round]!),
-        ),
+    const shares = (setup: Setup): number[] =>
+      rounds[setup].map(
+        (result, round) => requestsPerSecond(result) / requestsPerSecond(rounds.direct[round]!),
       );
     return {
       merged: {
@@ -96,7 +96,7 @@ async function measureAll(
         gatekey: mergeMeasured(rounds.gatekey),
         naive: mergeMeasured(rounds.naive),
       },
-      share: { gatekey: share('gatekey'), naive: share('naive') },
+      shares: { gatekey: shares('gatekey'), naive: shares('naive') },
     };
   };
   const single = (await load(1)).merged;
@@ -113,9 +113,10 @@ async function measureAll(
     naive: rounds.naive.flat(),
   });
   return {
+    rssAfterWarmUp,
     single,
     many: many.merged,
-    manyShare: many.share,
+    manyShares: many.shares,
     firstEventUs: flat(firstEvent),
     bigMs: flat(big),
   };
@@ -165,9 +166,15 @@ function report(results: Results): void {
   );
 
   loadTable('tools/call, 32 connections', results.many);
-  const { gatekey, naive } = results.manyShare;
+  const percent = (share: number): string => `${(share * 100).toFixed(0)} %`;
+  const gatekey = median(results.manyShares.gatekey);
+  const naive = median(results.manyShares.naive);
   console.log(
-    `  throughput vs direct (median of ${ROUNDS} rounds): gatekey ${(gatekey * 100).toFixed(0)} %, naive ${(naive * 100).toFixed(0)} %`,
+    `  throughput vs direct (median of ${ROUNDS} rounds): gatekey ${percent(gatekey)}, naive ${percent(naive)}`,
+  );
+  const spread = (fraction: number) => percent(percentile(results.manyShares.gatekey, fraction));
+  console.log(
+    `  gatekey by round: lowest ${spread(0)}, middle half ${spread(0.25)} to ${spread(0.75)}, highest ${spread(1)}`,
   );
   console.log(`  target: gatekey at least 50 % of direct ${verdict(gatekey >= 0.5)}`);
 
@@ -191,7 +198,7 @@ function report(results: Results): void {
   console.log(`  gatekey takes ${bigRatio.toFixed(2)}x the direct time`);
 
   console.log(
-    `\ngatekey proxy RSS: ${mib(results.rssAtStart)} at start, ${mib(results.rssAtEnd)} at end`,
+    `\ngatekey proxy RSS: ${mib(results.rssAfterWarmUp)} after the warm-up, ${mib(results.rssAtEnd)} at the end`,
   );
 }
 
@@ -209,7 +216,6 @@ async function main(): Promise<void> {
     const upstream = await start('bench-upstream.ts');
     const gatekey = await start('bench-proxy.ts', ['gatekey', String(upstream.port)]);
     const naive = await start('bench-proxy.ts', ['naive', String(upstream.port)]);
-    const rssAtStart = (await gatekey.usage()).rssBytes;
     const proxied = (server: BenchChild): Target => ({
       endpoint: { port: server.port, path: '/mcp/bench' },
       server,
@@ -222,7 +228,7 @@ async function main(): Promise<void> {
       gatekey: proxied(gatekey),
       naive: proxied(naive),
     });
-    report({ ...measured, rssAtStart, rssAtEnd: (await gatekey.usage()).rssBytes });
+    report({ ...measured, rssAtEnd: (await gatekey.usage()).rssBytes });
   } finally {
     for (const child of children) child.stop();
   }

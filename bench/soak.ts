@@ -20,6 +20,7 @@ import { temporaryHome } from '../test/support/cli.js';
 import { HEADLESS_BROWSER_COMMAND } from '../test/support/headless-browser.js';
 import { startPrivateKeyring } from '../test/support/reliability-keyring.js';
 import { startServe, type ServeProcess } from '../test/support/reliability-process.js';
+import { removeTemporaryDirectories } from '../test/support/temporary.js';
 
 const CLIENTS = 50;
 const TOKEN_TTL_SECONDS = 3;
@@ -217,6 +218,7 @@ async function startSystem(): Promise<System> {
       await mcp.close();
       await idp.close();
       await keyring.stop();
+      await removeTemporaryDirectories();
     },
   };
 }

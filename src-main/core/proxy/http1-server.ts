@@ -58,6 +58,8 @@ class FastConnection implements FlowControl {
   private keepAlive = true;
   /** Between requests, waiting for the client's next one. */
   private idle = false;
+  /** A request broke HTTP: nothing more is read, and the connection closes once written out. */
+  private refused = false;
   /** When the connection is closed if the client has not moved on (`Date.now()` time). */
   private deadline: number;
   private readonly body = new BodyDecoder({
@@ -113,7 +115,7 @@ class FastConnection implements FlowControl {
     const { request, response } = this.start(head);
     // The body that came with the head is read first: most requests are then whole at once.
     if (end < bytes.length) this.onData(bytes.subarray(end));
-    this.front.options.handle(request, response);
+    if (!this.refused) this.front.options.handle(request, response);
   }
 
   private start(head: RequestHead): { request: FastRequest; response: FastResponse } {
@@ -195,8 +197,10 @@ class FastConnection implements FlowControl {
 
   /** Chunked framing broken mid-body: nothing more can be read on this connection. */
   private refuseMalformedBody(): void {
-    if (this.response?.headersSent === false) this.socket.end(BAD_REQUEST);
-    this.socket.destroy();
+    this.refused = true;
+    this.socket.off('data', this.onData);
+    if (this.response?.headersSent === false) this.socket.write(BAD_REQUEST);
+    this.socket.destroySoon();
   }
 
   /** node:http takes the connection over, from the request that starts with `bytes`. */
