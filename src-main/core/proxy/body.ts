@@ -60,7 +60,3 @@ export function readRequestBody(
   const onClose = (): void => settle(ABORTED);
   req.on('data', onData).on('end', onEnd).on('close', onClose);
 }
-
-export function bodyBytes(body: RequestBody): number {
-  return body.kind === 'buffered' ? body.bytes.length : 0;
-}
