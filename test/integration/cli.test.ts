@@ -189,4 +189,19 @@ describe('gatekey errors', () => {
     expect(badFlag.code).toBe(1);
     expect(badFlag.stderr).toContain('Usage: gatekey list');
   });
+
+  it('fails inspect (exit 2) on a pasted token that is a broken JWT, saying what is broken', async () => {
+    const home = await temporaryHome();
+    const broken = await runGatekey(['inspect', '--token', 'eyJhbGciOiJSUzI1NiJ9.%%%.sig'], {
+      home,
+    });
+    expect(broken.code, broken.stderr).toBe(2);
+    expect(broken.stdout).toContain('Not a readable JWT');
+    expect(broken.stdout).toMatch(/payload \(segment 2\) is not base64url/);
+    const opaque = await runGatekey(['inspect', '--token', 'opaque-reference-token-1234'], {
+      home,
+    });
+    expect(opaque.code, opaque.stderr).toBe(0);
+    expect(opaque.stdout).toContain('Opaque token');
+  });
 });

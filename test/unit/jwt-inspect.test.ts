@@ -479,8 +479,17 @@ describe('inspectToken on opaque tokens', () => {
     expect(find(failing, 'introspection_failed').detail).toContain('HTTP 401');
   });
 
-  it('calls a token that only looks like a JWT not readable, and says why', async () => {
+  it('calls a token that only looks like a JWT not readable, an error, and says why', async () => {
     const report = await inspectToken(`${encode({ alg: 'RS256' })}.%%%.sig`, context());
+    expect(find(report, 'not_a_jwt')).toMatchObject({ severity: 'error' });
     expect(find(report, 'not_a_jwt').detail).toMatch(/payload \(segment 2\) is not base64url/);
+    const cutOff = await inspectToken(`${encode({ alg: 'RS256' })}.eyJzdWIiOiJ4In0`, context());
+    expect(find(cutOff, 'not_a_jwt')).toMatchObject({ severity: 'error' });
+  });
+
+  it('calls an encrypted JWT (JWE) unreadable here, but not broken', async () => {
+    const report = await inspectToken('eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d', context());
+    expect(find(report, 'not_a_jwt')).toMatchObject({ severity: 'warning' });
+    expect(find(report, 'not_a_jwt').fix).toMatch(/encrypted JWT \(JWE\)/);
   });
 });

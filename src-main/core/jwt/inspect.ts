@@ -117,9 +117,12 @@ function notAJwtDiagnostic(token: string, reason: GatekeyError, introspected: bo
     token.length <= MAX_TOKEN_LENGTH &&
     !token.includes('.');
   if (!opaque) {
+    // An encrypted JWT (five segments) is sound, only unreadable here; anything else with dots
+    // was meant to be a JWT and is broken, so no gateway will take it.
+    const encrypted = token.split('.').length === 5;
     return {
       id: 'not_a_jwt',
-      severity: 'warning',
+      severity: encrypted ? 'warning' : 'error',
       title: 'Not a readable JWT',
       detail: reason.message,
       fix: reason.hint,
