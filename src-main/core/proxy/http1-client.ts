@@ -2,7 +2,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { ResponseHead } from './http1-parser.js';
 import { ResponseParser } from './http1-parser.js';
-import { TOKEN } from './http1-syntax.js';
+import { asChunk, LAST_CHUNK, TOKEN } from './http1-syntax.js';
 import type { BodySource } from './local-http.js';
 
 /**
@@ -54,7 +54,6 @@ export interface PoolLimits {
 const DEFAULT_LIMITS: PoolLimits = { maxIdlePerOrigin: 128, idleTimeoutMs: 4000 };
 const INVALID_PATH_CHAR = /[^\x21-\xff]/;
 const CRLF = '\r\n';
-const LAST_CHUNK = Buffer.from(`0${CRLF}${CRLF}`, 'latin1');
 
 function isStreamed(body: OutgoingRequest['body']): body is StreamedBody {
   return body !== undefined && !Buffer.isBuffer(body);
@@ -79,9 +78,8 @@ function writeBodyPart(socket: net.Socket, part: Buffer, chunked: boolean): bool
   if (!chunked) return socket.write(part);
   if (part.length === 0) return true;
   socket.cork();
-  socket.write(`${part.length.toString(16)}${CRLF}`, 'latin1');
-  socket.write(part);
-  const flowing = socket.write(CRLF, 'latin1');
+  let flowing = true;
+  for (const piece of asChunk(part)) flowing = socket.write(piece);
   socket.uncork();
   return flowing;
 }

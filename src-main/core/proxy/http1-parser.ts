@@ -12,7 +12,7 @@ import {
   lists,
   MAX_HEAD_BYTES,
   NO_BODY,
-  splitHeaderLine,
+  readHeaderLine,
 } from './http1-syntax.js';
 
 /** What a response says before its body. */
@@ -56,7 +56,10 @@ function parseHead(text: string, noBodyExpected: boolean): ParsedHead {
     const line = lines[i]!.endsWith('\r') ? lines[i]!.slice(0, -1) : lines[i]!;
     if (line.startsWith(' ') || line.startsWith('\t'))
       throw new Http1ParseError('obsolete line folding in a header');
-    const { name, value } = splitHeaderLine(line);
+    const header = readHeaderLine(line);
+    if (header === undefined)
+      throw new Http1ParseError(`invalid header line ${JSON.stringify(line.slice(0, 100))}`);
+    const { name, value } = header;
     rawHeaders.push(name, value);
     const lowerName = name.toLowerCase();
     if (lowerName === 'connection') connection.push(value);

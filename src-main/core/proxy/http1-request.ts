@@ -4,7 +4,7 @@
  * `Expect` to a syntax error, is left to node:http, which has answers for all of it.
  */
 import type { BodyFraming } from './http1-syntax.js';
-import { Http1ParseError, lists, NO_BODY, splitHeaderLine } from './http1-syntax.js';
+import { DECIMAL, lists, NO_BODY, readHeaderLine } from './http1-syntax.js';
 import type { LocalRequestHeaders } from './local-http.js';
 
 export interface RequestHead {
@@ -20,7 +20,6 @@ export interface RequestHead {
 
 /** Method, a target that starts with `/` and holds only visible ASCII, and version 1.1. */
 const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (\/[\x21-\x7e]*) HTTP\/1\.1$/;
-const DECIMAL = /^\d{1,15}$/;
 const CHUNKED: BodyFraming = { kind: 'chunked' };
 
 /** Headers the proxy reads by name: a second copy of one goes to node:http, which joins them. */
@@ -44,15 +43,6 @@ function framingOf(headers: LocalRequestHeaders): BodyFraming | undefined {
   return DECIMAL.test(length) ? { kind: 'length', length: Number(length) } : undefined;
 }
 
-function headerLine(line: string): { name: string; value: string } | undefined {
-  try {
-    return splitHeaderLine(line);
-  } catch (error) {
-    if (error instanceof Http1ParseError) return undefined;
-    throw error;
-  }
-}
-
 /**
  * The head in `text` (up to and including its empty line), or undefined when the fast path
  * leaves the request to node:http.
@@ -68,7 +58,7 @@ export function parseRequestHead(text: string): RequestHead | undefined {
   const connection: string[] = [];
   // The last two lines are the empty line that ends the head and what follows it.
   for (let i = 1; i < lines.length - 2; i++) {
-    const header = headerLine(lines[i]!);
+    const header = readHeaderLine(lines[i]!);
     if (header === undefined) return undefined;
     const { name, value } = header;
     rawHeaders.push(name, value);

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { RequestHead } from './http1-request.js';
+import { asChunk, LAST_CHUNK } from './http1-syntax.js';
 import type { LocalRequest, LocalRequestHeaders, LocalResponse } from './local-http.js';
 
 /** What a request asks of its connection when its reader stops or starts again. */
@@ -109,8 +110,6 @@ export class FastRequest extends EventEmitter implements LocalRequest {
   }
 }
 
-const CRLF = Buffer.from('\r\n', 'latin1');
-const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
 /** Larger writes go out as they are (writev) rather than copied into one buffer. */
 const MAX_COPIED_BYTES = 16 * 1024;
 
@@ -240,7 +239,7 @@ export class FastResponse extends EventEmitter implements LocalResponse {
   private frame(chunk: Buffer, into: Buffer[]): void {
     if (chunk.length === 0 || this.framing === 'none') return;
     if (this.framing === 'length') into.push(chunk);
-    else into.push(Buffer.from(`${chunk.length.toString(16)}\r\n`, 'latin1'), chunk, CRLF);
+    else into.push(...asChunk(chunk));
   }
 
   /** One write for small responses; false when the client is not reading. */

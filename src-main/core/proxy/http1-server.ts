@@ -131,7 +131,7 @@ class FastConnection implements FlowControl {
     this.keepAlive = head.keepAlive;
     this.idle = false;
     this.readingBody = true;
-    this.deadline = Date.now() + this.front.limits.requestTimeoutMs;
+    this.extendDeadline(this.front.limits.requestTimeoutMs);
     // A request without a body is complete at once; its reader is told when it starts reading.
     this.body.start(head.framing);
     return { request, response };

@@ -4,6 +4,8 @@
  * handed on as they arrive, never gathered.
  */
 
+import { isSendableHeaderValue } from './header-text.js';
+
 /** A message that breaks HTTP/1.1; the connection it came on cannot be used again. */
 export class Http1ParseError extends Error {
   readonly code = 'HPE_INVALID_MESSAGE';
@@ -20,10 +22,10 @@ const LF = 0x0a;
 const CR = 0x0d;
 
 export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const INVALID_VALUE_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
 /** Size, then extensions (not interpreted). 12 hex digits stay a safe integer. */
 const CHUNK_SIZE_LINE = /^([0-9A-Fa-f]{1,12})[\t ]*(?:;[\t\x20-\x7e\x80-\xff]*)?$/;
-const DECIMAL = /^\d{1,15}$/;
+/** A Content-Length: 15 digits stay a safe integer. */
+export const DECIMAL = /^\d{1,15}$/;
 
 /** The index just past the first empty line, or -1 when the head is not complete yet. */
 export function headEnd(bytes: Buffer): number {
@@ -68,20 +70,26 @@ function withoutOws(text: string, start: number): string {
   return text.slice(start, end);
 }
 
-/** Whether `value` can travel in a header as it is: no control characters but tab. */
-export function isSendableHeaderValue(value: string): boolean {
-  return !INVALID_VALUE_CHAR.test(value);
-}
-
-/** `name: value`, the value without the whitespace around it. */
-export function splitHeaderLine(line: string): { name: string; value: string } {
+/**
+ * `name: value`, the value without the whitespace around it; undefined when the name is not a
+ * token or the value holds a control character.
+ */
+export function readHeaderLine(line: string): { name: string; value: string } | undefined {
   const colon = line.indexOf(':');
   const name = line.slice(0, colon);
   const value = withoutOws(line, colon + 1);
-  if (colon === -1 || !TOKEN.test(name) || !isSendableHeaderValue(value))
-    throw new Http1ParseError(`invalid header line ${JSON.stringify(line.slice(0, 100))}`);
+  if (colon === -1 || !TOKEN.test(name) || !isSendableHeaderValue(value)) return undefined;
   return { name, value };
 }
+
+/** Chunked transfer coding (RFC 9112 §7.1): one chunk, as the pieces to write in order. */
+export function asChunk(data: Buffer): Buffer[] {
+  return [Buffer.from(`${data.length.toString(16)}\r\n`, 'latin1'), data, CRLF];
+}
+
+const CRLF = Buffer.from('\r\n', 'latin1');
+/** The zero-size chunk that ends a chunked body, with no trailers. */
+export const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
 
 /** How a message's body is delimited (RFC 9112 §6.3). */
 export type BodyFraming =

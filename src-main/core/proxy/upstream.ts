@@ -1,7 +1,7 @@
 import type { Gateway } from '../gateways/schema.js';
 import type { Http1Origin } from './http1-client.js';
 import { Http1Client } from './http1-client.js';
-import { isSendableHeaderValue } from './http1-syntax.js';
+import { isSendableHeaderValue } from './header-text.js';
 
 /** How the proxy reaches one gateway, worked out once per gateway definition. */
 export interface UpstreamTarget extends Http1Origin {

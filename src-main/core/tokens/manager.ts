@@ -346,9 +346,8 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
 
   cachedToken(gateway: Gateway): string | undefined {
     const entry = this.#entries.get(gateway.name);
-    if (gateway.auth === 'none' || entry?.tokens === undefined || this.#expiresSoon(entry))
-      return undefined;
-    return sentToken(gateway, entry.tokens);
+    const fresh = entry && this.#freshTokens(entry);
+    return gateway.auth === 'none' || !fresh ? undefined : sentToken(gateway, fresh);
   }
 
   async tokenFor(name: string, signal?: AbortSignal): Promise<string> {
@@ -430,10 +429,15 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
     this.#publish(entry);
   }
 
+  /** The cached tokens, unless they are about to expire. */
+  #freshTokens(entry: Entry): TokenSet | undefined {
+    return entry.tokens && !this.#expiresSoon(entry) ? entry.tokens : undefined;
+  }
+
   /** Cached tokens, renewed first when they are about to expire. */
   async #usableTokens(entry: Entry, gateway: Gateway, signal?: AbortSignal): Promise<TokenSet> {
-    const current = entry.tokens;
-    if (current && !this.#expiresSoon(entry)) return current;
+    const fresh = this.#freshTokens(entry);
+    if (fresh) return fresh;
     try {
       return await abortable(this.#renew(entry, gateway), signal);
     } catch (error) {
