@@ -191,8 +191,9 @@ class FastConnection implements FlowControl {
     process.nextTick(() => {
       if (this.socket.destroyed) return;
       this.readHead(pending);
-      // Unless the rest waits for an answer, reading goes on (and shows if the client leaves).
-      if (this.pending === undefined) this.socket.resume();
+      // Unless the rest waits for an answer, reading goes on (and shows if the client leaves):
+      // a head that is not whole yet needs the bytes still to come.
+      if (this.pending === undefined || this.response === undefined) this.socket.resume();
     });
   }
 
