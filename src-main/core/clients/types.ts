@@ -1,10 +1,12 @@
 export const CLIENT_IDS = [
   'vscode',
+  'vscode-insiders',
   'cursor',
   'claude-code',
   'claude-desktop',
   'kiro',
   'windsurf',
+  'gemini-cli',
 ] as const;
 export type ClientId = (typeof CLIENT_IDS)[number];
 
@@ -24,12 +26,18 @@ export interface Environment {
   platform: string;
   homedir: string;
   env: Readonly<Record<string, string | undefined>>;
-  cwd: string;
+  /**
+   * The folder where the user asked for the config (the CLI's working directory), for
+   * workspace-scoped files. Without one (the window) no workspace file is offered.
+   */
+  workspace?: string;
 }
 
 export interface ConfigFileLocation {
   scope: ConfigScope;
   path: string;
+  /** The VS Code profile (other than Default) whose user file this is, by name. */
+  profile?: string;
 }
 
 export interface ClientConfigPlan {
@@ -52,6 +60,8 @@ export interface WriteOptions {
   /** An explicit file; otherwise the plan's file for `scope` (default: its first file). */
   file?: string;
   scope?: ConfigScope;
+  /** A VS Code profile other than Default, by name: its user file. */
+  profile?: string;
   environment?: Environment;
 }
 
