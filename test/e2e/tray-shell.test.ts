@@ -292,9 +292,7 @@ describe('the tray shell on the Electron stand-in', () => {
         contextIsolation: true,
         sandbox: true,
         nodeIntegration: false,
-        nodeIntegrationInWorker: false,
         nodeIntegrationInSubFrames: false,
-        webSecurity: true,
         webviewTag: false,
       });
       expect(preferences.preload).toMatch(/src-main\/app\/preload\.cjs$/);
