@@ -33,6 +33,9 @@ const RESERVED = [
   'Gatekey-Via',
 ];
 
+/** Runs of the CLI, each a fresh Node process: slow on a loaded machine. */
+const CLI_TEST_TIMEOUT_MS = 90_000;
+
 /** The error message a refused JSON-RPC answer carries. */
 function rpcErrorMessage(body: string): string {
   return (JSON.parse(body) as { error: { message: string } }).error.message;
@@ -52,30 +55,34 @@ describe('framing and hop-by-hop header names', () => {
     },
   );
 
-  it('gatekey add refuses one, and a config file that holds one is refused when read', async () => {
-    const home = await temporaryHome();
-    const added = await runGatekey(
-      ['add', 'acme', '--url', 'https://mcp.example.com/mcp', '--auth', 'none'].concat([
-        '--extra-header',
-        'Content-Length: 5',
-      ]),
-      { home },
-    );
-    expect(added.code).not.toBe(0);
-    expect(added.stderr).toContain('"Content-Length"');
-    expect(added.stderr).toContain('remove it');
+  it(
+    'gatekey add refuses one, and a config file that holds one is refused when read',
+    async () => {
+      const home = await temporaryHome();
+      const added = await runGatekey(
+        ['add', 'acme', '--url', 'https://mcp.example.com/mcp', '--auth', 'none'].concat([
+          '--extra-header',
+          'Content-Length: 5',
+        ]),
+        { home },
+      );
+      expect(added.code).not.toBe(0);
+      expect(added.stderr).toContain('"Content-Length"');
+      expect(added.stderr).toContain('remove it');
 
-    const config = {
-      version: 1,
-      gateways: [
-        { name: 'acme', url: 'https://mcp.example.com/mcp', extraHeaders: { Host: 'evil' } },
-      ],
-    };
-    await writeFile(path.join(home, 'config.json'), JSON.stringify(config));
-    const listed = await runGatekey(['list'], { home });
-    expect(listed.code).not.toBe(0);
-    expect(listed.stderr).toContain('"Host"');
-  });
+      const config = {
+        version: 1,
+        gateways: [
+          { name: 'acme', url: 'https://mcp.example.com/mcp', extraHeaders: { Host: 'evil' } },
+        ],
+      };
+      await writeFile(path.join(home, 'config.json'), JSON.stringify(config));
+      const listed = await runGatekey(['list'], { home });
+      expect(listed.code).not.toBe(0);
+      expect(listed.stderr).toContain('"Host"');
+    },
+    CLI_TEST_TIMEOUT_MS,
+  );
 });
 
 /** Forwards every request to `target` as a reverse proxy does (Host rewritten), at most `cap` times. */
@@ -147,18 +154,22 @@ describe('gateways that lead back to Gatekey', () => {
     expect(rpcErrorMessage(answer.body)).toMatch(/already passed through this Gatekey/);
   });
 
-  it('gatekey add refuses a URL on its own port', async () => {
-    const port = await freePort();
-    const other = await temporaryHome();
-    await writeFile(
-      path.join(other, 'config.json'),
-      JSON.stringify({ version: 1, settings: { port } }),
-    );
-    const added = await runGatekey(
-      ['add', 'self', '--url', `http://127.0.0.1:${port}/mcp/self`, '--auth', 'none'],
-      { home: other },
-    );
-    expect(added.code).not.toBe(0);
-    expect(added.stderr).toContain(`Gatekey's own port ${port}`);
-  });
+  it(
+    'gatekey add refuses a URL on its own port',
+    async () => {
+      const port = await freePort();
+      const other = await temporaryHome();
+      await writeFile(
+        path.join(other, 'config.json'),
+        JSON.stringify({ version: 1, settings: { port } }),
+      );
+      const added = await runGatekey(
+        ['add', 'self', '--url', `http://127.0.0.1:${port}/mcp/self`, '--auth', 'none'],
+        { home: other },
+      );
+      expect(added.code).not.toBe(0);
+      expect(added.stderr).toContain(`Gatekey's own port ${port}`);
+    },
+    CLI_TEST_TIMEOUT_MS,
+  );
 });
