@@ -35,7 +35,7 @@ describe('global options go anywhere on the command line', () => {
     const inspected = await runGatekey(['--home', home, 'inspect', 'probe'], { home: envHome });
     expect(inspected.stderr).not.toContain('Unknown command');
     expect(inspected.stderr).toContain('probe');
-  }, 120_000);
+  }, 300_000);
 
   it('still names an unknown command, wherever the global options are', async () => {
     const home = await temporaryHome();

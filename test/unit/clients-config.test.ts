@@ -24,6 +24,7 @@ const expectedEntries: Record<ClientId, Record<string, unknown>> = {
   'claude-desktop': {
     command: '/usr/bin/node',
     args: ['/opt/gatekey/bin/gatekey.js', 'stdio', 'acme-gw'],
+    env: { GATEKEY_HOME: '/home/ada/profiles/work' },
   },
   kiro: { url: target.localUrl },
   windsurf: { serverUrl: target.localUrl },

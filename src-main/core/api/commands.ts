@@ -82,6 +82,7 @@ export function createApi(deps: ApiDependencies): Api {
     name,
     localUrl: localUrl(name),
     gatekeyCommand: deps.gatekeyCommand,
+    home: deps.home,
   });
   /** Workspace files go under the caller's folder; without one, none are offered. */
   const clientEnvironment = (workspace: string | undefined): Environment => {

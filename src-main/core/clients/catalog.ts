@@ -68,9 +68,10 @@ export const CLIENTS: Record<ClientId, ClientDefinition> = {
   'claude-desktop': {
     displayName: 'Claude Desktop',
     serversKey: 'mcpServers',
-    entry: ({ name, gatekeyCommand }) => ({
+    entry: ({ name, gatekeyCommand, home }) => ({
       command: gatekeyCommand.command,
       args: [...gatekeyCommand.args, 'stdio', name],
+      env: { GATEKEY_HOME: home },
     }),
     files: (at) => [user(at.appData('Claude', 'claude_desktop_config.json'))],
     notes: [

@@ -16,8 +16,13 @@ export type ConfigScope = 'user' | 'workspace';
 export interface ClientTarget {
   name: string;
   localUrl: string;
-  /** How to run `gatekey`, for clients that only start stdio servers (Claude Desktop). */
+  /**
+   * How to run `gatekey`, for clients that only start stdio servers (Claude Desktop): an absolute
+   * program, since a desktop app starts it with a bare environment and a minimal PATH.
+   */
   gatekeyCommand: { command: string; args: string[] };
+  /** The Gatekey home the entry's `gatekey stdio` must use: the bare environment has no GATEKEY_HOME. */
+  home: string;
 }
 
 /** Where the user's files live; a parameter so that paths for every OS can be computed and tested. */
