@@ -10,9 +10,10 @@ import {
 import type { ApiClient, ApiEvent, CommandName, Envelope } from './contract.js';
 import { HTTP_API_PREFIX, HTTP_EVENTS_PATH, INSTANCE_PROOF_PATH } from './contract.js';
 
-const PROOF_TIMEOUT_MS = 5000;
+/** Generous: a loaded machine can be slow, and a wait costs nothing secret. */
+const PROOF_TIMEOUT_MS = 20_000;
 
-export type InstanceCheck = 'proven' | 'not-running' | 'impostor';
+export type InstanceCheck = 'proven' | 'not-running' | 'silent' | 'impostor';
 
 /**
  * Whether the recorded instance is really there: its process alive, and whatever listens on its
@@ -32,6 +33,7 @@ export async function checkInstance(record: InstanceRecord): Promise<InstanceChe
       signal: AbortSignal.timeout(PROOF_TIMEOUT_MS),
     });
   } catch (error) {
+    if ((error as Error).name === 'TimeoutError') return 'silent';
     return (error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED'
       ? 'not-running'
       : 'impostor';
@@ -55,6 +57,12 @@ export async function connectToInstance(home: string): Promise<ApiClient | undef
   if (!record) return undefined;
   const check = await checkInstance(record);
   if (check === 'not-running') return undefined;
+  if (check === 'silent')
+    throw new GatekeyError(
+      'instance_unreachable',
+      `The Gatekey recorded in ${instanceFile(home)} (pid ${record.pid}, port ${record.port}) did not answer within ${PROOF_TIMEOUT_MS / 1000} s; nothing was sent to it.`,
+      'Run the command again; if it keeps happening, restart Gatekey.',
+    );
   if (check === 'impostor')
     throw new GatekeyError(
       'instance_unverified',
