@@ -1,8 +1,5 @@
-import {
-  COMMAND_NAMES,
-  HTTP_API_PREFIX,
-  HTTP_EVENTS_PATH,
-} from '../../src-main/core/api/contract.js';
+import { COMMAND_NAMES } from '../../src-main/core/api/contract.js';
+import { HTTP_API_PREFIX, HTTP_EVENTS_PATH } from '../../src-main/core/api/http-paths.js';
 import { ApiCallError } from './errors.js';
 import type { ConnectionState, RendererApi } from './renderer-api.js';
 import type { ApiError, ApiEvent, CommandName, CommandOutput } from './types.js';

@@ -150,6 +150,4 @@ export interface GatekeyBridge {
   onEvent(listener: (event: ApiEvent) => void): () => void;
 }
 
-export const HTTP_API_PREFIX = '/api/';
-export const HTTP_EVENTS_PATH = '/api/events';
 export const SESSION_COOKIE = 'gatekey_session';

@@ -4,7 +4,8 @@ import { GatekeyError } from '../errors.js';
 import type { Api } from './commands.js';
 import { toApiError } from './commands.js';
 import type { ApiEvent, Envelope } from './contract.js';
-import { HTTP_API_PREFIX, HTTP_EVENTS_PATH, SESSION_COOKIE } from './contract.js';
+import { SESSION_COOKIE } from './contract.js';
+import { HTTP_API_PREFIX, HTTP_EVENTS_PATH } from './http-paths.js';
 
 export const DASHBOARD_LOGIN_PATH = '/ui/login';
 const MAX_BODY_BYTES = 1024 * 1024;

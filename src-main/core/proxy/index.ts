@@ -9,4 +9,3 @@ export { RequestLog } from './request-log.js';
 export { isProxyPath } from './routes.js';
 export type { RunningProxy } from './server.js';
 export { listenOnLoopback, startProxy } from './server.js';
-export { runStdioBridge } from './stdio-bridge.js';
