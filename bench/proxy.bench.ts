@@ -366,7 +366,7 @@ function report(m: Measured): void {
   );
   console.log(
     row(
-      `idle CPU over ${IDLE_SECONDS} s`,
+      `idle CPU, ${IDLE_SECONDS / 2} to ${IDLE_SECONDS} s after start`,
       `${m.idle.cpuPercent.toFixed(2)} %`,
       '',
       '~0',
