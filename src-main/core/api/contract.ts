@@ -150,4 +150,12 @@ export interface GatekeyBridge {
   onEvent(listener: (event: ApiEvent) => void): () => void;
 }
 
-export const SESSION_COOKIE = 'gatekey_session';
+/** The dashboard's session: in this header, or in this query parameter of the event stream. */
+export const SESSION_HEADER = 'x-gatekey-session';
+export const SESSION_QUERY = 'session';
+/** The one-time login link is the dashboard with `?ticket=…`, which the page trades for a session. */
+export const DASHBOARD_LOGIN_PATH = '/';
+/** POST `{ ticket }` from a one-time login link: `{ session, expiresAt }`. */
+export const DASHBOARD_SESSION_PATH = '/ui/session';
+/** POST with the session header: ends that session. */
+export const DASHBOARD_LOGOUT_PATH = '/ui/logout';

@@ -1,14 +1,60 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { request } from 'node:http';
 import { GatekeyError } from '../errors.js';
 import type { InstanceRecord } from '../instance-file.js';
-import { isProcessAlive, readInstanceRecord } from '../instance-file.js';
+import {
+  instanceFile,
+  instanceProof,
+  isProcessAlive,
+  readInstanceRecord,
+} from '../instance-file.js';
 import type { ApiClient, ApiEvent, CommandName, Envelope } from './contract.js';
-import { HTTP_API_PREFIX, HTTP_EVENTS_PATH } from './http-paths.js';
+import { HTTP_API_PREFIX, HTTP_EVENTS_PATH, INSTANCE_PROOF_PATH } from './http-paths.js';
 
-/** The control API of the running instance, or undefined when none runs under this home. */
+const PROOF_TIMEOUT_MS = 5000;
+
+export type InstanceCheck = 'proven' | 'not-running' | 'impostor';
+
+/**
+ * Whether the recorded instance is really there: its process alive, and whatever listens on its
+ * port able to prove that it holds the record's secret (an HMAC of a fresh nonce). Nothing secret
+ * is sent to find out. After a crash the pid and the port may belong to other programs.
+ */
+export async function checkInstance(record: InstanceRecord): Promise<InstanceCheck> {
+  if (!isProcessAlive(record.pid)) return 'not-running';
+  const nonce = randomBytes(32).toString('base64url');
+  let answer: string;
+  try {
+    answer = await post(record.port, INSTANCE_PROOF_PATH, JSON.stringify({ nonce }), {
+      timeoutMs: PROOF_TIMEOUT_MS,
+    });
+  } catch (error) {
+    return (error as { code?: string }).code === 'ECONNREFUSED' ? 'not-running' : 'impostor';
+  }
+  const proof = parseJson<{ result?: { proof?: unknown } }>(answer)?.result?.proof;
+  const expected = Buffer.from(instanceProof(record.secret, nonce));
+  return typeof proof === 'string' &&
+    Buffer.byteLength(proof) === expected.length &&
+    timingSafeEqual(Buffer.from(proof), expected)
+    ? 'proven'
+    : 'impostor';
+}
+
+/**
+ * The control API of the running instance, or undefined when none runs under this home. Throws
+ * when the recorded port is held by a program that cannot prove it is that instance.
+ */
 export async function connectToInstance(home: string): Promise<ApiClient | undefined> {
   const record = await readInstanceRecord(home);
-  if (!record || !isProcessAlive(record.pid)) return undefined;
+  if (!record) return undefined;
+  const check = await checkInstance(record);
+  if (check === 'not-running') return undefined;
+  if (check === 'impostor')
+    throw new GatekeyError(
+      'instance_unverified',
+      `Port ${record.port} is held by a program that could not prove it is the Gatekey recorded in ${instanceFile(home)} (pid ${record.pid}); nothing was sent to it.`,
+      `If Gatekey is not running, delete that file (rm ${instanceFile(home)}); else find what listens on the port (ss -ltnp 'sport = :${record.port}') and stop it.`,
+    );
   const client = new HttpApiClient(record);
   try {
     await client.call('app.info', {});
@@ -17,6 +63,51 @@ export async function connectToInstance(home: string): Promise<ApiClient | undef
     if (error instanceof GatekeyError && error.code === 'instance_unreachable') return undefined;
     throw error;
   }
+}
+
+function parseJson<T>(text: string): T | undefined {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * POSTs JSON to the instance on loopback and resolves to the answer's body, whatever its status.
+ * node:http rather than fetch: loading fetch (undici) would be a third of a cold command's time.
+ */
+function post(
+  port: number,
+  path: string,
+  body: string,
+  options: { authorization?: string; timeoutMs?: number },
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        agent: false,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          ...(options.authorization ? { authorization: options.authorization } : {}),
+        },
+        ...(options.timeoutMs ? { signal: AbortSignal.timeout(options.timeoutMs) } : {}),
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        response.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 export class HttpApiClient implements ApiClient {
@@ -29,7 +120,14 @@ export class HttpApiClient implements ApiClient {
   async call<C extends CommandName>(command: C, input: unknown): Promise<never> {
     let answer: string;
     try {
-      answer = await this.post(`${HTTP_API_PREFIX}${command}`, JSON.stringify(input ?? {}));
+      answer = await post(
+        this.record.port,
+        `${HTTP_API_PREFIX}${command}`,
+        JSON.stringify(input ?? {}),
+        {
+          authorization: `Bearer ${this.record.secret}`,
+        },
+      );
     } catch (error) {
       throw new GatekeyError(
         'instance_unreachable',
@@ -44,34 +142,6 @@ export class HttpApiClient implements ApiClient {
       throw new GatekeyError(code as never, message, hint, { field });
     }
     return envelope.result;
-  }
-
-  /** node:http rather than fetch: loading fetch (undici) would be a third of a cold command. */
-  private post(path: string, body: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port: this.record.port,
-          path,
-          method: 'POST',
-          agent: false,
-          headers: {
-            authorization: `Bearer ${this.record.secret}`,
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(body),
-          },
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-          response.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
   }
 
   subscribe(listener: (event: ApiEvent) => void): () => void {
