@@ -1,4 +1,4 @@
-import { CLIENT_IDS, parseClientId } from '../../core/clients/index.js';
+import { CLIENT_IDS } from '../../core/clients/types.js';
 import type { Command } from '../command.js';
 import { requireName } from '../command.js';
 import { withSession } from '../context.js';
@@ -19,6 +19,7 @@ export const config: Command = {
     const name = requireName(context.positionals, this.usage);
     const clientValue = context.values.client as string | undefined;
     if (!clientValue) throw usageError('Missing --client.', this.usage);
+    const { parseClientId } = await import('../../core/clients/index.js');
     const client = parseClientId(clientValue);
     const profile = context.values.profile as string | undefined;
     // The folder the user typed the command in, not the running instance's working directory.
