@@ -150,7 +150,11 @@ describe('merging into an existing file', () => {
     expect(JSON.parse(text)).toEqual({
       mcpServers: {
         github: { command: 'npx', args: ['-y', '@github/mcp'] },
-        'acme-gw': { command: '/opt/gatekey/gatekey', args: ['stdio', 'acme-gw'] },
+        'acme-gw': {
+          command: '/opt/gatekey/gatekey',
+          args: ['stdio', 'acme-gw'],
+          env: { GATEKEY_HOME: target.home },
+        },
       },
       globalShortcut: '',
     });
