@@ -62,7 +62,9 @@ async function wrk(endpoint: Endpoint, connections: number, seconds: number): Pr
   const auth = endpoint.authorization ? ['-H', `Authorization: ${endpoint.authorization}`] : [];
   const { stdout } = await execFileAsync('wrk', [
     ...['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`],
-    ...['-s', WRK_SCRIPT, ...auth, `http://127.0.0.1:${endpoint.port}${endpoint.path}`],
+    // wrk's default 2 s timeout counts a request on a badly overloaded machine as an error.
+    ...['--timeout', '10s', '-s', WRK_SCRIPT, ...auth],
+    `http://127.0.0.1:${endpoint.port}${endpoint.path}`,
   ]);
   const line = stdout.trim().split('\n').at(-1) ?? '';
   const round = JSON.parse(line) as WrkRound;
