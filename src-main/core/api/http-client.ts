@@ -11,9 +11,10 @@ import {
 import type { ApiClient, ApiEvent, CommandName, Envelope } from './contract.js';
 import { HTTP_API_PREFIX, HTTP_EVENTS_PATH, INSTANCE_PROOF_PATH } from './http-paths.js';
 
-const PROOF_TIMEOUT_MS = 5000;
+/** Generous: a loaded machine can be slow, and a wait costs nothing secret. */
+const PROOF_TIMEOUT_MS = 20_000;
 
-export type InstanceCheck = 'proven' | 'not-running' | 'impostor';
+export type InstanceCheck = 'proven' | 'not-running' | 'silent' | 'impostor';
 
 /**
  * Whether the recorded instance is really there: its process alive, and whatever listens on its
@@ -29,6 +30,7 @@ export async function checkInstance(record: InstanceRecord): Promise<InstanceChe
       timeoutMs: PROOF_TIMEOUT_MS,
     });
   } catch (error) {
+    if (isTimeout(error)) return 'silent';
     return (error as { code?: string }).code === 'ECONNREFUSED' ? 'not-running' : 'impostor';
   }
   const proof = parseJson<{ result?: { proof?: unknown } }>(answer)?.result?.proof;
@@ -49,6 +51,12 @@ export async function connectToInstance(home: string): Promise<ApiClient | undef
   if (!record) return undefined;
   const check = await checkInstance(record);
   if (check === 'not-running') return undefined;
+  if (check === 'silent')
+    throw new GatekeyError(
+      'instance_unreachable',
+      `The Gatekey recorded in ${instanceFile(home)} (pid ${record.pid}, port ${record.port}) did not answer within ${PROOF_TIMEOUT_MS / 1000} s; nothing was sent to it.`,
+      'Run the command again; if it keeps happening, restart Gatekey.',
+    );
   if (check === 'impostor')
     throw new GatekeyError(
       'instance_unverified',
@@ -77,6 +85,12 @@ function parseJson<T>(text: string): T | undefined {
  * POSTs JSON to the instance on loopback and resolves to the answer's body, whatever its status.
  * node:http rather than fetch: loading fetch (undici) would be a third of a cold command's time.
  */
+/** node:http reports an aborted request as an AbortError caused by the signal's TimeoutError. */
+function isTimeout(error: unknown): boolean {
+  const { name, cause } = error as { name?: string; cause?: { name?: string } };
+  return name === 'TimeoutError' || cause?.name === 'TimeoutError';
+}
+
 function post(
   port: number,
   path: string,
