@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'not_a_jwt'
   | 'instance_unreachable'
   | 'unauthorized'
+  | 'other_user'
   | 'instance_running';
 
 export class GatekeyError extends Error {

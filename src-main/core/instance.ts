@@ -6,6 +6,7 @@ import {
   guardLocalRequest,
   isProxyPath,
   listenOnLoopback,
+  sameUserAdmission,
 } from './proxy/index.js';
 import type { Api } from './api/commands.js';
 import { ControlApi, randomToken } from './api/http-transport.js';
@@ -78,7 +79,13 @@ export async function startInstance(options: InstanceOptions): Promise<RunningIn
     if (control.handle(req, res)) return;
     serveDashboard(options.uiDir, req, res);
   });
-  const loopback = createLoopbackServer({ takes: isProxyPath, handle: proxy, fallback });
+  // Only the programs of the user who runs Gatekey may use the proxy and the control API.
+  const loopback = createLoopbackServer({
+    takes: isProxyPath,
+    handle: proxy,
+    fallback,
+    admit: sameUserAdmission(),
+  });
   const server = loopback.server;
 
   await tokens.start();
