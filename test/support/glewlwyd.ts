@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { access, copyFile, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { access, copyFile, cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { freePort } from './ports.js';
 import { temporaryDirectory } from './temporary.js';
@@ -38,6 +38,8 @@ export interface GlewlwydClientInput {
   clientSecret?: string;
   grants: ('code' | 'refresh_token' | 'client_credentials')[];
   redirectUris?: string[];
+  /** The token endpoint authentication methods Glewlwyd accepts from this client. */
+  methods?: ('client_secret_basic' | 'client_secret_post' | 'none')[];
 }
 
 /**
@@ -97,9 +99,9 @@ export async function startGlewlwyd(): Promise<RunningGlewlwyd> {
           authorization_type: input.grants,
           scope: ['openid', GLEWLWYD_SCOPE],
           redirect_uri: input.redirectUris ?? [],
-          token_endpoint_auth_method: input.clientSecret
-            ? ['client_secret_basic', 'client_secret_post']
-            : ['none'],
+          token_endpoint_auth_method:
+            input.methods ??
+            (input.clientSecret ? ['client_secret_basic', 'client_secret_post'] : ['none']),
         });
         return { clientId: input.clientId, clientSecret: input.clientSecret };
       },
@@ -110,13 +112,14 @@ export async function startGlewlwyd(): Promise<RunningGlewlwyd> {
   }
 }
 
-/** The packaged web app (login page) with a readable config.json. */
+/** A copy of the packaged web app (its login page) with a readable config.json; it serves no symlink. */
 async function webapp(directory: string): Promise<string> {
   const copy = path.join(directory, 'webapp');
-  await mkdir(copy);
-  for (const entry of await readdir(WEBAPP)) {
-    if (entry !== 'config.json') await symlink(path.join(WEBAPP, entry), path.join(copy, entry));
-  }
+  await cp(WEBAPP, copy, {
+    recursive: true,
+    dereference: true,
+    filter: (source) => source !== path.join(WEBAPP, 'config.json'),
+  });
   await copyFile(WEBAPP_CONFIG, path.join(copy, 'config.json'));
   return copy;
 }
