@@ -352,6 +352,39 @@ describe('TokenManager for gateways without a person', () => {
     expect(profile.browserOpens).toBe(0);
   });
 
+  it('a refused client (invalid_client) is not retried in the background, only when asked or reconfigured', async () => {
+    const profile = new Profile();
+    const client = idp.clients.confidentialBasic;
+    profile.store.add({
+      name: 'service',
+      url: 'http://127.0.0.1:9/mcp',
+      auth: 'client_credentials',
+      issuer: idp.issuer,
+      clientId: client.clientId,
+      tokenEndpointAuthMethod: 'client_secret_basic',
+    });
+    await profile.secrets.write('service', { clientSecret: 'not-the-secret' });
+    idp.resetCounters();
+    const manager = profile.manager();
+    await manager.start();
+
+    const refused = await statusWhere(manager, 'service', inState('error'));
+    expect(refused.lastError).toMatchObject({ code: 'invalid_client' });
+    expect((await rejection(manager.tokenFor('service'))).code).toBe('invalid_client');
+    // FAST_RETRY would have tried about ten times by now.
+    await sleep(FAST_RETRY.maxMs * 10);
+    expect(idp.tokenRequests('client_credentials')).toBe(1);
+    expect(manager.status('service').state).toBe('error');
+
+    expect((await rejection(manager.refreshNow('service'))).code).toBe('invalid_client');
+    expect(idp.tokenRequests('client_credentials')).toBe(2);
+
+    await profile.secrets.write('service', { clientSecret: client.clientSecret });
+    await manager.reload('service');
+    await statusWhere(manager, 'service', inState('signed-in'));
+    expect(idp.tokenRequests('client_credentials')).toBe(3);
+  });
+
   it("auth 'none': always signed in, with no token", async () => {
     const profile = new Profile();
     profile.store.add({ name: 'open', url: 'http://127.0.0.1:9/mcp', auth: 'none' });
