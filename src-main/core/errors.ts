@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'instance_unreachable'
   | 'unauthorized'
   | 'other_user'
+  | 'instance_unverified'
   | 'instance_running';
 
 export class GatekeyError extends Error {

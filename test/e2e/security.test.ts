@@ -16,6 +16,8 @@ import { ensureUiBuilt } from './support/ui-build.js';
 if (!hasChromium) console.warn(NO_CHROMIUM_MESSAGE);
 
 const LIST_TOOLS = rpcRequest('tools/list', 1);
+/** Cookie names a hostile site would try: the one Gatekey once used, and per-port variants. */
+const SESSION_COOKIE_NAMES = ['gatekey_session', 'gatekey_session_0'];
 
 /** What a gateway gone bad answers: a page whose script uses the proxy on Gatekey's origin. */
 const HOSTILE_PAGE = `<!doctype html><title>gateway page</title><script>
@@ -37,7 +39,16 @@ async function startOtherLocalSite(): Promise<OtherLocalSite> {
   const cookiesReceived: string[] = [];
   const server: Server = createServer((req, res) => {
     if (req.headers.cookie) cookiesReceived.push(req.headers.cookie);
-    res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>other</title>');
+    // Cookies ignore ports: this site can set Gatekey's cookie names for 127.0.0.1, everywhere.
+    const overwrite = SESSION_COOKIE_NAMES.flatMap((name) =>
+      ['/', '/api', '/api/'].map((path) => `${name}=locked-out; Path=${path}; HttpOnly`),
+    );
+    res
+      .writeHead(200, {
+        'content-type': 'text/html',
+        ...(req.url === '/overwrite' ? { 'set-cookie': overwrite } : {}),
+      })
+      .end('<!doctype html><title>other</title>');
   });
   const port = await listen(server);
   return {
@@ -82,6 +93,53 @@ describe.skipIf(!hasChromium)('web pages and gateways against Gatekey, in Chromi
     await browser?.close();
     await Promise.allSettled([hostileGateway?.close(), victim?.close(), otherSite?.close()]);
     await dashboard?.close();
+  });
+
+  it('keeps the dashboard session to its own origin: another local port can neither use nor break it', async () => {
+    const gatekey = dashboard.instance.proxyOrigin;
+    const page = await context.newPage();
+    await page.goto(dashboard.instance.dashboardUrl());
+    await page.getByText('victim').first().waitFor();
+    expect(new URL(page.url()).search).toBe('');
+
+    // The user then visits another local web server in the same browser.
+    const other = await context.newPage();
+    await other.goto(otherSite.origin);
+    await other.goto(`${otherSite.origin}/overwrite`);
+    await other.evaluate((names) => {
+      for (const name of names) document.cookie = `${name}=locked-out; path=/`;
+    }, SESSION_COOKIE_NAMES);
+    await other.goto(otherSite.origin);
+    // Whatever it received, replayed from outside the browser, opens nothing.
+    const replays = await Promise.all(
+      otherSite.cookiesReceived.map((cookie) =>
+        plainRequest(`${gatekey}/api/gateways.list`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', cookie },
+          body: '{}',
+        }),
+      ),
+    );
+    expect(replays.map((replay) => replay.status).filter((status) => status !== 401)).toEqual([]);
+    expect(otherSite.cookiesReceived.join(';')).not.toMatch(/gatekey_session=(?!locked-out)/);
+    // Nor can its script read the session from Gatekey's origin.
+    const fromOtherPort = await other.evaluate(() => sessionStorage.getItem('gatekey.session'));
+    expect(fromOtherPort).toBeNull();
+
+    // The dashboard, reloaded after all that, still works.
+    await page.reload();
+    await page.getByText('victim').first().waitFor();
+    const call = await page.evaluate(async () => {
+      const session = sessionStorage.getItem('gatekey.session') ?? '';
+      const response = await fetch('/api/gateways.list', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-gatekey-session': session },
+        body: '{}',
+      });
+      return response.status;
+    });
+    expect(call).toBe(200);
+    await Promise.all([page.close(), other.close()]);
   });
 
   it("refuses to show a relayed answer as a page, so a gateway's script never runs on Gatekey's origin", async () => {
