@@ -520,7 +520,7 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
     if (failure.code === 'invalid_client') {
       entry.clientRefused = true;
       entry.retryAt = undefined;
-      entry.lastError = this.#errorRecord(failure, entry.lastError);
+      entry.lastError = this.#errorRecord(failure);
       return failure;
     }
     if (failure.code !== 'invalid_grant' || gateway.auth !== 'pkce')
