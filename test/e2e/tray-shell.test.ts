@@ -17,7 +17,7 @@ import { startDemoMcpServer, type RunningMcpServer } from '../../src-main/demo/m
 import { COMMANDS_ARGUMENT, INVOKE_CHANNEL } from '../../src-main/app/ipc-contract.js';
 import { routes } from '../../src-main/app/routes.js';
 import { APP_ENTRY_URL } from '../../src-main/app/window-security.js';
-import { launchShell } from '../support/electron/launch.js';
+import { launchShell, quitAll } from '../support/electron/launch.js';
 import type { ElectronProcess } from '../support/electron/process.js';
 import { completeBrowserLogin } from '../support/headless-browser.js';
 import { freePort } from '../support/ports.js';
@@ -81,10 +81,8 @@ describe('the tray shell on the Electron stand-in', () => {
   }, 60_000);
 
   afterAll(async () => {
-    for (const launched of launches) if (!launched.exited) launched.app.quit();
-    await Promise.all(launches.map((launched) => launched.whenExited()));
+    await quitAll(launches);
     await Promise.allSettled([mcp?.close(), idp?.close()]);
-    delete process.env.GATEKEY_HOME;
     vi.restoreAllMocks();
   });
 

@@ -8,12 +8,18 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeClientConfig } from '../../src-main/core/clients/index.js';
 import { GatewayStore } from '../../src-main/core/gateways/store.js';
-import { writeInstanceRecord } from '../../src-main/core/instance-file.js';
+import {
+  instanceFile,
+  removeInstanceRecord,
+  writeInstanceRecord,
+} from '../../src-main/core/instance-file.js';
 import { resolveHome } from '../../src-main/core/paths.js';
 import { InsecureFileSecretStore } from '../../src-main/core/secrets/file-store.js';
 import { runGatekey } from '../support/cli.js';
 import { acmeGatewayTarget } from '../support/client-target.js';
 import { temporaryDirectory } from '../support/temporary.js';
+
+const CONTROL_SECRET = 'a-control-secret-of-some-length';
 
 const modeOf = async (file: string) => (await stat(file)).mode & 0o777;
 
@@ -128,11 +134,16 @@ describe.skipIf(process.platform === 'win32')('file modes under umask 000', () =
       writeInstanceRecord(home, {
         pid: process.pid,
         port: 1,
-        secret: 'a-control-secret-of-some-length',
+        secret: CONTROL_SECRET,
         version: 'test',
         startedAt: Date.now(),
       });
       expectPrivate(await modesUnder(root), ['new', 'new/profile']);
+      // The instance record lives where a reboot clears it, outside the profile folder.
+      const record = instanceFile(home);
+      expect(await modeOf(record)).toBe(0o600);
+      expect(await modeOf(path.dirname(record))).toBe(0o700);
+      await removeInstanceRecord(home, CONTROL_SECRET);
     });
 
     it('an IDE config file is created private, in private new folders', async () => {

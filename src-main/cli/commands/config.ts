@@ -1,4 +1,3 @@
-import { parseClientId } from '../../core/clients/index.js';
 import type { Command } from '../command.js';
 import { requireName } from '../command.js';
 import { withSession } from '../context.js';
@@ -18,6 +17,7 @@ export const config: Command = {
     const name = requireName(context.positionals, this.usage);
     const clientValue = context.values.client as string | undefined;
     if (!clientValue) throw usageError('Missing --client.', this.usage);
+    const { parseClientId } = await import('../../core/clients/index.js');
     const client = parseClientId(clientValue);
     return withSession(context.globals, async (session) => {
       if (context.values.write) {

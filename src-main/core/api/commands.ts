@@ -1,7 +1,5 @@
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { GatekeyError } from '../errors.js';
 import { GatewaySchema } from '../gateways/schema.js';
 import type { Gateway, GatewayInput } from '../gateways/schema.js';
@@ -325,6 +323,11 @@ export function toApiError(error: unknown): {
 
 async function testConnection(url: string): Promise<ConnectionTest> {
   const started = performance.now();
+  // Loaded on first use: the MCP SDK is a large part of start-up time and memory otherwise.
+  const [{ Client }, { StreamableHTTPClientTransport }] = await Promise.all([
+    import('@modelcontextprotocol/sdk/client/index.js'),
+    import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+  ]);
   const client = new Client({ name: 'gatekey-connection-test', version: '1' });
   const transport = new StreamableHTTPClientTransport(new URL(url));
   const timeout = AbortSignal.timeout(CONNECTION_TEST_TIMEOUT_MS);

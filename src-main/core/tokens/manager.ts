@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { decodeJwt } from 'jose';
+import { decodeJwt } from 'jose/jwt/decode';
 import { GatekeyError } from '../errors.js';
 import type { Gateway } from '../gateways/schema.js';
 import type { GatewayStore } from '../gateways/store.js';

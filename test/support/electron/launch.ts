@@ -44,3 +44,10 @@ export async function launchShell(options: LaunchOptions): Promise<ElectronProce
   if (!electron.exited) electron.app.becomeReady();
   return electron;
 }
+
+/** Quits every launch still running and waits for each to exit. */
+export async function quitAll(launches: readonly ElectronProcess[]): Promise<void> {
+  for (const launched of launches) if (!launched.exited) launched.app.quit();
+  await Promise.all(launches.map((launched) => launched.whenExited()));
+  delete process.env.GATEKEY_HOME;
+}
