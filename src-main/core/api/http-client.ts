@@ -81,16 +81,16 @@ function parseJson<T>(text: string): T | undefined {
   }
 }
 
-/**
- * POSTs JSON to the instance on loopback and resolves to the answer's body, whatever its status.
- * node:http rather than fetch: loading fetch (undici) would be a third of a cold command's time.
- */
 /** node:http reports an aborted request as an AbortError caused by the signal's TimeoutError. */
 function isTimeout(error: unknown): boolean {
   const { name, cause } = error as { name?: string; cause?: { name?: string } };
   return name === 'TimeoutError' || cause?.name === 'TimeoutError';
 }
 
+/**
+ * POSTs JSON to the instance on loopback and resolves to the answer's body, whatever its status.
+ * node:http rather than fetch: loading fetch (undici) would be a third of a cold command's time.
+ */
 function post(
   port: number,
   path: string,
