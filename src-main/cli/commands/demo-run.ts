@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { shellCommand } from '../../core/clients/links.js';
 import { isGatekeyError } from '../../core/errors.js';
 import { startInstance } from '../../core/instance.js';
 import type { RunningInstance } from '../../core/instance.js';
+import { resolveHome } from '../../core/paths.js';
 import { openSecretStore } from '../../core/secrets/index.js';
 import { MemorySecretStore } from '../../core/secrets/memory-store.js';
 import type { SecretStore } from '../../core/secrets/types.js';
@@ -22,7 +24,10 @@ export async function runDemo(context: CommandContext): Promise<number> {
   const started = performance.now();
   const step = (text: string) =>
     info(`[${((performance.now() - started) / 1000).toFixed(1)} s] ${text}`);
-  const home = context.globals.home ?? (await mkdtemp(path.join(tmpdir(), 'gatekey-demo-')));
+  const home =
+    context.globals.home === undefined
+      ? await mkdtemp(path.join(tmpdir(), 'gatekey-demo-'))
+      : resolveHome(context.globals.home);
   const throwaway = context.globals.home === undefined;
   let servers: DemoServers | undefined;
   let instance: RunningInstance | undefined;
@@ -53,7 +58,7 @@ export async function runDemo(context: CommandContext): Promise<number> {
     step('Tool call through the proxy succeeded:');
     print(`  whoami → ${result}`);
     await addBrowserGateway(instance, servers, Boolean(context.values.browser), step);
-    await printNextSteps(instance, view.localUrl, home, throwaway);
+    await printNextSteps(instance, view.localUrl, home);
     await waitForSignal();
     return 0;
   } finally {
@@ -137,7 +142,6 @@ async function printNextSteps(
   instance: RunningInstance,
   localUrl: string,
   home: string,
-  throwaway: boolean,
 ): Promise<void> {
   const plans = await instance.api.invoke('clients.list', { name: DEMO_GATEWAY });
   const vscode = plans.find((plan) => plan.client === 'vscode');
@@ -145,7 +149,8 @@ async function printNextSteps(
   print(`\nThe demo gateway is live at ${localUrl}`);
   if (vscode) print(`\nVS Code (${vscode.files[0]?.path ?? 'mcp.json'}):\n${vscode.snippet}`);
   if (claude?.command) print(`\nClaude Code:\n  ${claude.command}`);
-  const profile = throwaway ? `GATEKEY_HOME=${home} ` : '';
-  print(`\nTry: ${profile}gatekey list   ·   ${profile}gatekey inspect ${DEMO_GATEWAY}`);
+  // The demo's profile is never the default one: every command must be told where it is.
+  const tryCommand = (...args: string[]) => shellCommand(['gatekey', '--home', home, ...args]);
+  print(`\nTry: ${tryCommand('list')}   ·   ${tryCommand('inspect', DEMO_GATEWAY)}`);
   print('Press Ctrl-C to stop.');
 }

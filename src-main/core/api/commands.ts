@@ -10,7 +10,12 @@ import type { RequestLog } from '../proxy/index.js';
 import { discover } from '../oauth/index.js';
 import { decodeJwt, inspectToken, looksLikeJwt } from '../jwt/index.js';
 import type { InspectionContext } from '../jwt/index.js';
-import { CLIENT_IDS, clientConfig, writeClientConfig } from '../clients/index.js';
+import {
+  CLIENT_IDS,
+  clientConfig,
+  currentEnvironment,
+  writeClientConfig,
+} from '../clients/index.js';
 import type { ClientTarget, Environment } from '../clients/index.js';
 import { parseInput } from '../validation.js';
 import { commandInputs } from './contract.js';
@@ -75,7 +80,13 @@ export function createApi(deps: ApiDependencies): Api {
     name,
     localUrl: localUrl(name),
     gatekeyCommand: deps.gatekeyCommand,
+    home: deps.home,
   });
+  /** Workspace files go under the caller's folder; without one, none are offered. */
+  const clientEnvironment = (workspace: string | undefined): Environment => {
+    const base = deps.clientEnvironment ?? currentEnvironment();
+    return { ...base, workspace: workspace ?? base.workspace };
+  };
 
   async function view(gateway: Gateway): Promise<GatewayView> {
     // Listing must work with the keychain locked; the gateway's status says what is wrong.
@@ -246,14 +257,19 @@ export function createApi(deps: ApiDependencies): Api {
       return inspectToken(trimmed, context);
     },
     'log.recent': async (filter) => deps.log.recent(filter),
-    'clients.list': async ({ name }) =>
+    'clients.list': async ({ name, workspace }) =>
       CLIENT_IDS.map((client) =>
-        clientConfig(client, clientTarget(deps.store.require(name).name), deps.clientEnvironment),
+        clientConfig(
+          client,
+          clientTarget(deps.store.require(name).name),
+          clientEnvironment(workspace),
+        ),
       ),
-    'clients.write': async ({ name, client, scope }) =>
+    'clients.write': async ({ name, client, scope, profile, workspace }) =>
       writeClientConfig(client, clientTarget(deps.store.require(name).name), {
         scope,
-        environment: deps.clientEnvironment,
+        profile,
+        environment: clientEnvironment(workspace),
       }),
     'settings.get': async () => deps.store.settings(),
     'settings.update': async (patch) => deps.store.updateSettings(patch),

@@ -9,7 +9,7 @@ import type { DiscoveryResult, SignInProgress } from '../oauth/types.js';
 import type { GatewayStatus } from '../tokens/types.js';
 import type { InspectionReport } from '../jwt/types.js';
 import type { RequestLogEntry } from '../proxy/log-types.js';
-import type { ClientConfigPlan, WriteResult } from '../clients/types.js';
+import { CLIENT_IDS, type ClientConfigPlan, type WriteResult } from '../clients/types.js';
 
 const gatewayName = z.object({ name: z.string().min(1) });
 const tokenKind = z.enum(['access_token', 'id_token']);
@@ -18,7 +18,12 @@ const secretFields = {
   clientSecret: z.string().optional(),
   privateKeyPem: z.string().optional(),
 };
-const clientId = z.enum(['vscode', 'cursor', 'claude-code', 'claude-desktop', 'kiro', 'windsurf']);
+const clientId = z.enum(CLIENT_IDS);
+/** The folder the user typed the command in: workspace files go there, not where the instance runs. */
+const workspaceFolder = z
+  .string()
+  .regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, 'expected an absolute path')
+  .optional();
 
 export const commandInputs = {
   'app.info': z.object({}),
@@ -45,10 +50,12 @@ export const commandInputs = {
     gateway: z.string().optional(),
     status: z.enum(['ok', 'error']).optional(),
   }),
-  'clients.list': gatewayName,
+  'clients.list': gatewayName.extend({ workspace: workspaceFolder }),
   'clients.write': gatewayName.extend({
     client: clientId,
     scope: z.enum(['user', 'workspace']).optional(),
+    profile: z.string().min(1).optional(),
+    workspace: workspaceFolder,
   }),
   'settings.get': z.object({}),
   'settings.update': z.object({
