@@ -26,6 +26,8 @@ export type ErrorCode =
   | 'not_a_jwt'
   | 'instance_unreachable'
   | 'unauthorized'
+  | 'other_user'
+  | 'instance_unverified'
   | 'instance_running';
 
 export class GatekeyError extends Error {

@@ -1,8 +1,13 @@
+import { createHash, createHmac } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { z } from 'zod';
-import { runtimeFile, writePrivateFile } from './paths.js';
+import { runtimeDirectory, writePrivateFile } from './paths.js';
 
-/** Who owns the tokens right now: the running tray app or `gatekey serve`. Mode 0600. */
+/**
+ * Who owns the tokens right now: the running tray app or `gatekey serve`. Mode 0600, in the
+ * runtime folder (cleared at reboot), one per profile folder.
+ */
 const InstanceRecordSchema = z.object({
   pid: z.number().int(),
   port: z.number().int(),
@@ -13,7 +18,18 @@ const InstanceRecordSchema = z.object({
 export type InstanceRecord = z.infer<typeof InstanceRecordSchema>;
 
 export function instanceFile(home: string): string {
-  return runtimeFile(home, 'instance.json');
+  const profile = createHash('sha256').update(path.resolve(home)).digest('hex').slice(0, 16);
+  return path.join(runtimeDirectory(), `instance-${profile}.json`);
+}
+
+/**
+ * What the running instance answers to a client's nonce: proof that it holds the secret, which
+ * the client checks before it sends anything. The label keeps the MAC from serving elsewhere.
+ */
+export function instanceProof(secret: string, nonce: string): string {
+  return createHmac('sha256', secret)
+    .update(`gatekey instance proof\n${nonce}`)
+    .digest('base64url');
 }
 
 export function writeInstanceRecord(home: string, record: InstanceRecord): void {
@@ -37,11 +53,15 @@ export async function removeInstanceRecord(home: string, secret: string): Promis
   if (current?.secret === secret) await rm(instanceFile(home), { force: true });
 }
 
+/**
+ * Whether a process of this user has this pid. Gatekey runs as the user who runs the CLI, so a
+ * pid that another user's process took over (EPERM) is not it.
+ */
 export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  } catch {
+    return false;
   }
 }

@@ -6,6 +6,7 @@ import {
   guardLocalRequest,
   isProxyPath,
   listenOnLoopback,
+  sameUserAdmission,
 } from './proxy/index.js';
 import type { Api } from './api/commands.js';
 import { ControlApi, randomToken } from './api/http-transport.js';
@@ -14,12 +15,8 @@ import type { CoreOptions } from './core.js';
 import type { GatewayStore } from './gateways/store.js';
 import type { TokenManager } from './tokens/manager.js';
 import { serveDashboard } from './dashboard.js';
-import {
-  isProcessAlive,
-  readInstanceRecord,
-  removeInstanceRecord,
-  writeInstanceRecord,
-} from './instance-file.js';
+import { checkInstance } from './api/http-client.js';
+import { readInstanceRecord, removeInstanceRecord, writeInstanceRecord } from './instance-file.js';
 
 export interface InstanceOptions extends Omit<CoreOptions, 'port' | 'gatekeyCommand'> {
   /** Default: the port in settings (7421). 0 picks a free port (tests). */
@@ -78,7 +75,13 @@ export async function startInstance(options: InstanceOptions): Promise<RunningIn
     if (control.handle(req, res)) return;
     serveDashboard(options.uiDir, req, res);
   });
-  const loopback = createLoopbackServer({ takes: isProxyPath, handle: proxy, fallback });
+  // Only the programs of the user who runs Gatekey may use the proxy and the control API.
+  const loopback = createLoopbackServer({
+    takes: isProxyPath,
+    handle: proxy,
+    fallback,
+    admit: sameUserAdmission(),
+  });
   const server = loopback.server;
 
   await tokens.start();
@@ -121,9 +124,10 @@ export async function startInstance(options: InstanceOptions): Promise<RunningIn
   };
 }
 
+/** A record whose pid and port no longer prove to be Gatekey is stale: it is replaced. */
 async function refuseSecondInstance(home: string): Promise<void> {
   const record = await readInstanceRecord(home);
-  if (record && record.pid !== process.pid && isProcessAlive(record.pid)) {
+  if (record && record.pid !== process.pid && (await checkInstance(record)) === 'proven') {
     throw new GatekeyError(
       'instance_running',
       `Gatekey is already running (pid ${record.pid}, port ${record.port}) for ${home}.`,

@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { GatekeyError } from './errors.js';
 
-const PRIVATE_DIR_MODE = 0o700;
-const PRIVATE_FILE_MODE = 0o600;
+/** Folders and files Gatekey creates: only their owner may read them, whatever the umask. */
+export const PRIVATE_DIR_MODE = 0o700;
+export const PRIVATE_FILE_MODE = 0o600;
 
 export interface HomeEnvironment {
   platform: NodeJS.Platform;
@@ -42,6 +44,35 @@ export function resolveHome(
   const home = path.resolve(chosen);
   fs.mkdirSync(home, { recursive: true, mode: PRIVATE_DIR_MODE });
   return home;
+}
+
+/**
+ * Where files that must not outlive a reboot go (the running instance's record): on Linux
+ * $XDG_RUNTIME_DIR (a tmpfs of this user's, emptied at logout and at boot), else a folder of
+ * this user's in the temp directory. The folder is private (0700) and must be this user's own:
+ * a folder another user made in /tmp beforehand is refused, never used.
+ */
+export function runtimeDirectory(environment: HomeEnvironment = currentEnvironment()): string {
+  const { platform, env } = environment;
+  const uid = process.getuid?.();
+  const xdg = env.XDG_RUNTIME_DIR;
+  const dir =
+    platform === 'linux' && xdg && path.isAbsolute(xdg)
+      ? path.join(xdg, 'gatekey')
+      : path.join(os.tmpdir(), uid === undefined ? 'gatekey' : `gatekey-${uid}`);
+  fs.mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  if (uid !== undefined) assertPrivateDirectory(dir, uid);
+  return dir;
+}
+
+function assertPrivateDirectory(dir: string, uid: number): void {
+  const info = fs.lstatSync(dir);
+  if (info.isDirectory() && info.uid === uid && (info.mode & 0o077) === 0) return;
+  throw new GatekeyError(
+    'config_invalid',
+    `${dir} is not a private folder of this user (expected a directory owned by uid ${uid} with mode 0700; found ${info.isSymbolicLink() ? 'a symbolic link' : info.isDirectory() ? 'a directory' : 'a file'} owned by uid ${info.uid}, mode ${(info.mode & 0o777).toString(8)}).`,
+    `Another user may have created it to watch Gatekey. Remove it (rm -r ${dir}) and run the command again.`,
+  );
 }
 
 /** A file inside the profile directory. */

@@ -1,7 +1,11 @@
 import {
   COMMAND_NAMES,
+  DASHBOARD_LOGIN_PATH,
+  DASHBOARD_SESSION_PATH,
   HTTP_API_PREFIX,
   HTTP_EVENTS_PATH,
+  SESSION_HEADER,
+  SESSION_QUERY,
 } from '../../src-main/core/api/contract.js';
 import { ApiCallError } from './errors.js';
 import type { ConnectionState, RendererApi } from './renderer-api.js';
@@ -21,6 +25,30 @@ const sessionExpired: ApiError = {
   message: 'Gatekey refused this page: its dashboard session is missing or expired.',
   hint: 'Open the dashboard again with the link `gatekey serve --ui` printed.',
 };
+
+/** Where this tab keeps its session: storage that only Gatekey's own origin (and port) can read. */
+const SESSION_STORAGE_KEY = 'gatekey.session';
+
+/**
+ * This tab's dashboard session. Opened from a one-time login link, the page trades the link's
+ * ticket for a session and takes the ticket out of the address bar; a reload finds it stored.
+ */
+async function dashboardSession(): Promise<string | undefined> {
+  const ticket =
+    window.location.pathname === DASHBOARD_LOGIN_PATH
+      ? new URLSearchParams(window.location.search).get('ticket')
+      : null;
+  if (ticket === null) return sessionStorage.getItem(SESSION_STORAGE_KEY) ?? undefined;
+  window.history.replaceState(null, '', `/${window.location.hash}`);
+  const response = await fetch(DASHBOARD_SESSION_PATH, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ticket }),
+  });
+  const { session } = (await readEnvelope(response)) as { session: string };
+  sessionStorage.setItem(SESSION_STORAGE_KEY, session);
+  return session;
+}
 
 function isEnvelope(body: unknown): body is { result: unknown } | { error: ApiError } {
   return typeof body === 'object' && body !== null && ('result' in body || 'error' in body);
@@ -51,7 +79,7 @@ function parseEvent(data: string): ApiEvent | undefined {
 }
 
 /** One EventSource shared by every subscriber, opened on the first and closed after the last. */
-function createEventStream(url: string) {
+function createEventStream(streamUrl: () => Promise<string>) {
   const listeners = new Set<(event: ApiEvent) => void>();
   const connectionListeners = new Set<(state: ConnectionState) => void>();
   let state: ConnectionState = 'connecting';
@@ -68,10 +96,17 @@ function createEventStream(url: string) {
   const scheduleReconnect = () => {
     const delay = RECONNECT_DELAYS_MS[Math.min(failures, RECONNECT_DELAYS_MS.length - 1)];
     failures += 1;
-    reconnectTimer = setTimeout(open, delay);
+    reconnectTimer = setTimeout(() => void open(), delay);
   };
 
-  function open() {
+  /** Set while the session is awaited, before `source` exists. */
+  let opening = false;
+
+  async function open() {
+    opening = true;
+    const url = await streamUrl().catch(() => HTTP_EVENTS_PATH);
+    opening = false;
+    if (listeners.size === 0) return;
     const current = new EventSource(url);
     source = current;
     current.onopen = () => {
@@ -100,7 +135,7 @@ function createEventStream(url: string) {
   return {
     subscribe(listener: (event: ApiEvent) => void): () => void {
       listeners.add(listener);
-      if (!source) open();
+      if (!source && !opening) void open();
       return () => {
         listeners.delete(listener);
         if (listeners.size === 0) close();
@@ -116,14 +151,26 @@ function createEventStream(url: string) {
 
 /** The dashboard's transport: `POST /api/<command>` and `GET /api/events`, same origin. */
 export function createHttpClient(): RendererApi {
-  const events = createEventStream(HTTP_EVENTS_PATH);
+  const session = dashboardSession();
+  // A failed login is reported by the first call; nothing else is waiting for it.
+  session.catch(() => undefined);
+  const events = createEventStream(async () => {
+    const current = await session;
+    return current === undefined
+      ? HTTP_EVENTS_PATH
+      : `${HTTP_EVENTS_PATH}?${SESSION_QUERY}=${encodeURIComponent(current)}`;
+  });
   return {
     async call<C extends CommandName>(command: C, input: unknown): Promise<CommandOutput<C>> {
       if (!COMMAND_NAMES.includes(command)) throw new Error(`unknown command ${command}`);
+      const current = await session;
       const response = await fetch(`${HTTP_API_PREFIX}${command}`, {
         method: 'POST',
-        credentials: 'same-origin',
-        headers: { 'content-type': 'application/json' },
+        credentials: 'omit',
+        headers: {
+          'content-type': 'application/json',
+          ...(current === undefined ? {} : { [SESSION_HEADER]: current }),
+        },
         body: JSON.stringify(input),
       }).catch(() => {
         throw new ApiCallError(unreachable);

@@ -14,7 +14,7 @@ import { GatewayStore } from '../../src-main/core/gateways/store.js';
 import { freePort } from '../support/ports.js';
 
 const SKIP_REASON =
-  'Electron runtime not installed (ELECTRON_SKIP_BINARY_DOWNLOAD) — run on a desktop with `npx electron --version` working';
+  'Electron runtime not installed (npm ci fetches none) — on a desktop, `npm run electron:install` fetches it';
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const BUILT_FILES = [
   'dist/src-main/app/main.js',

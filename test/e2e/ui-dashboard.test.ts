@@ -352,14 +352,16 @@ describe.skipIf(!hasChromium)('the Gatekey window', () => {
   });
 
   it('reconnects its event stream after a drop and catches up on what it missed', async () => {
-    await page.route('**/api/events', (route) => route.fulfill({ status: 503, body: 'down' }));
+    // The stream's URL carries the session in its query.
+    const eventStream = (url: URL) => url.pathname === '/api/events';
+    await page.route(eventStream, (route) => route.fulfill({ status: 503, body: 'down' }));
     await page.reload();
     const notice = page.getByRole('status').filter({ hasText: 'Reconnecting…' });
     await notice.waitFor();
     await dashboard.instance.api.invoke('gateways.add', {
       gateway: { name: 'beta', url: dashboard.mcp.url },
     });
-    await page.unroute('**/api/events');
+    await page.unroute(eventStream);
     await notice.waitFor({ state: 'detached' });
     await page.locator('.gateway-row[data-gateway="beta"]').waitFor();
     await dashboard.instance.api.invoke('auth.signIn', { name: GATEWAY });

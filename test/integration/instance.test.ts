@@ -1,10 +1,11 @@
 import { request } from 'node:http';
 import { stat } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startInstance } from '../../src-main/core/instance.js';
 import type { RunningInstance } from '../../src-main/core/instance.js';
 import { instanceFile, readInstanceRecord } from '../../src-main/core/instance-file.js';
 import { connectToInstance } from '../../src-main/core/api/http-client.js';
+import { SESSION_TTL_MS } from '../../src-main/core/api/http-transport.js';
 import type { ApiEvent } from '../../src-main/core/api/contract.js';
 import { isGatekeyError } from '../../src-main/core/errors.js';
 import { temporaryHome } from '../support/cli.js';
@@ -199,28 +200,61 @@ describe('the control API', () => {
     expect((error as { field?: string }).field).toBe('name');
   });
 
-  it('logs a browser in once through a one-time link with an HttpOnly SameSite=Strict cookie', async () => {
+  it('trades a one-time link for a per-login session sent in a header, never a cookie', async () => {
     const instance = await start(await temporaryHome());
-    const link = new URL(instance.dashboardUrl());
-    const login = await rawRequest(instance.port, { path: link.pathname + link.search });
-    expect(login.status).toBe(303);
-    const cookie = String(login.headers['set-cookie']);
-    expect(cookie).toMatch(/HttpOnly/);
-    expect(cookie).toMatch(/SameSite=Strict/);
-    const session = cookie.split(';')[0]!;
-    const info = await rawRequest(instance.port, {
-      method: 'POST',
-      path: '/api/app.info',
-      headers: {
-        cookie: session,
-        'content-type': 'application/json',
-        origin: instance.proxyOrigin,
-      },
-      body: '{}',
-    });
+    const ticketOf = (link: string) => new URL(link).searchParams.get('ticket')!;
+    const json = { 'content-type': 'application/json', origin: instance.proxyOrigin };
+    const startSession = (ticket: string) =>
+      rawRequest(instance.port, {
+        method: 'POST',
+        path: '/ui/session',
+        headers: json,
+        body: JSON.stringify({ ticket }),
+      });
+    const appInfo = (headers: Record<string, string>) =>
+      rawRequest(instance.port, {
+        method: 'POST',
+        path: '/api/app.info',
+        headers: { ...json, ...headers },
+        body: '{}',
+      });
+
+    const ticket = ticketOf(instance.dashboardUrl());
+    const login = await startSession(ticket);
+    expect(login.status).toBe(200);
+    expect(login.headers['set-cookie']).toBeUndefined();
+    const { session, expiresAt } = JSON.parse(login.body).result as {
+      session: string;
+      expiresAt: number;
+    };
+    expect(expiresAt - Date.now()).toBeLessThanOrEqual(SESSION_TTL_MS);
+    const info = await appInfo({ 'x-gatekey-session': session });
     expect(info.status).toBe(200);
     expect(JSON.parse(info.body).result.version).toBe('test');
-    const replay = await rawRequest(instance.port, { path: link.pathname + link.search });
-    expect(replay.status).toBe(403);
+    // The same value as a cookie (what another local web server could have got) is worthless.
+    expect((await appInfo({ cookie: `gatekey_session=${session}` })).status).toBe(401);
+    expect((await startSession(ticket)).status).toBe(403);
+
+    // Per login: a second link gives a second session; signing out ends only that one.
+    const second = JSON.parse((await startSession(ticketOf(instance.dashboardUrl()))).body).result
+      .session as string;
+    expect(second).not.toBe(session);
+    const logout = await rawRequest(instance.port, {
+      method: 'POST',
+      path: '/ui/logout',
+      headers: { ...json, 'x-gatekey-session': second },
+    });
+    expect(logout.status).toBe(200);
+    expect((await appInfo({ 'x-gatekey-session': second })).status).toBe(401);
+    expect((await appInfo({ 'x-gatekey-session': session })).status).toBe(200);
+
+    // Short-lived: past its lifetime the session is refused.
+    const now = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(now + SESSION_TTL_MS + 1);
+    try {
+      expect((await appInfo({ 'x-gatekey-session': session })).status).toBe(401);
+    } finally {
+      clock.mockRestore();
+    }
   });
 });

@@ -109,9 +109,9 @@ class RawClient {
     return this;
   }
 
-  async waitFor(count: number): Promise<Received[]> {
-    await expect.poll(() => this.responses.length, { timeout: 3000 }).toBe(count);
-    await expect.poll(() => this.parser.idle, { timeout: 3000 }).toBe(true);
+  async waitFor(count: number, timeout = 3000): Promise<Received[]> {
+    await expect.poll(() => this.responses.length, { timeout }).toBe(count);
+    await expect.poll(() => this.parser.idle, { timeout }).toBe(true);
     return this.responses;
   }
 
@@ -150,6 +150,37 @@ describe('the loopback server front', () => {
       ['fast', '/fast/d', ''],
     ]);
     expect(client.responses[0]!.head.rawHeaders).toContain('Date');
+    client.socket.destroy();
+  });
+
+  it('reads the next head split across reads while the answer before it is in flight', async () => {
+    const { port } = await start();
+    const client = new RawClient(port);
+    const second = post('/fast/second', 'two');
+    // The first request and the start of the second come in one read; the second's head is
+    // completed only after the first answer went out.
+    client.send(post('/fast/first', 'one') + second.slice(0, 20), ['POST', 'POST']);
+    await expect.poll(() => client.responses.length, { timeout: 3000 }).toBe(1);
+    client.socket.write(second.slice(20), 'latin1');
+    await client.waitFor(2);
+    expect(client.echoes().map(({ url, body }) => [url, body])).toEqual([
+      ['/fast/first', 'one'],
+      ['/fast/second', 'two'],
+    ]);
+    client.socket.destroy();
+  });
+
+  it('answers every request of a long pipeline, whatever the reads split', async () => {
+    const { port } = await start();
+    const client = new RawClient(port);
+    const count = 2000;
+    const urls = Array.from({ length: count }, (_, i) => `/fast/${i}`);
+    client.send(
+      urls.map((url, i) => post(url, String(i))).join(''),
+      urls.map(() => 'POST'),
+    );
+    await client.waitFor(count, 30_000);
+    expect(client.echoes().map(({ url }) => url)).toEqual(urls);
     client.socket.destroy();
   });
 

@@ -16,12 +16,25 @@ export interface CliOptions {
   env?: NodeJS.ProcessEnv;
   stdin?: string;
   timeoutMs?: number;
+  cwd?: string;
+  /** The umask the command runs under (through a POSIX shell), else the test's own. */
+  umask?: number;
+}
+
+/** The program and arguments that run `gatekey args`, under `umask` when one is given. */
+function gatekeyCommand(args: string[], umask: number | undefined): [string, string[]] {
+  const gatekey = [process.execPath, GATEKEY_BIN, ...args];
+  if (umask === undefined) return [gatekey[0]!, gatekey.slice(1)];
+  const script = `umask ${umask.toString(8).padStart(3, '0')} && exec "$@"`;
+  return ['/bin/sh', ['-c', script, 'sh', ...gatekey]];
 }
 
 /** Runs the real `gatekey` binary in a child process, as a person would. */
 export function runGatekey(args: string[], options: CliOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [GATEKEY_BIN, ...args], {
+    const [command, commandArgs] = gatekeyCommand(args, options.umask);
+    const child = spawn(command, commandArgs, {
+      cwd: options.cwd,
       env: {
         ...process.env,
         GATEKEY_HOME: options.home,

@@ -154,4 +154,14 @@ export interface GatekeyBridge {
 
 export const HTTP_API_PREFIX = '/api/';
 export const HTTP_EVENTS_PATH = '/api/events';
-export const SESSION_COOKIE = 'gatekey_session';
+/** The dashboard's session: in this header, or in this query parameter of the event stream. */
+export const SESSION_HEADER = 'x-gatekey-session';
+export const SESSION_QUERY = 'session';
+/** The one-time login link is the dashboard with `?ticket=…`, which the page trades for a session. */
+export const DASHBOARD_LOGIN_PATH = '/';
+/** POST `{ ticket }` from a one-time login link: `{ session, expiresAt }`. */
+export const DASHBOARD_SESSION_PATH = '/ui/session';
+/** POST `{ nonce }`, without any secret: `{ proof }`, see instanceProof. */
+export const INSTANCE_PROOF_PATH = '/instance/proof';
+/** POST with the session header: ends that session. */
+export const DASHBOARD_LOGOUT_PATH = '/ui/logout';

@@ -1,13 +1,66 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { GatekeyError } from '../errors.js';
 import type { InstanceRecord } from '../instance-file.js';
-import { isProcessAlive, readInstanceRecord } from '../instance-file.js';
+import {
+  instanceFile,
+  instanceProof,
+  isProcessAlive,
+  readInstanceRecord,
+} from '../instance-file.js';
 import type { ApiClient, ApiEvent, CommandName, Envelope } from './contract.js';
-import { HTTP_API_PREFIX, HTTP_EVENTS_PATH } from './contract.js';
+import { HTTP_API_PREFIX, HTTP_EVENTS_PATH, INSTANCE_PROOF_PATH } from './contract.js';
 
-/** The control API of the running instance, or undefined when none runs under this home. */
+const PROOF_TIMEOUT_MS = 5000;
+
+export type InstanceCheck = 'proven' | 'not-running' | 'impostor';
+
+/**
+ * Whether the recorded instance is really there: its process alive, and whatever listens on its
+ * port able to prove that it holds the record's secret (an HMAC of a fresh nonce). Nothing secret
+ * is sent to find out. After a crash the pid and the port may belong to other programs.
+ */
+export async function checkInstance(record: InstanceRecord): Promise<InstanceCheck> {
+  if (!isProcessAlive(record.pid)) return 'not-running';
+  const nonce = randomBytes(32).toString('base64url');
+  let response: Response;
+  try {
+    response = await fetch(`http://127.0.0.1:${record.port}${INSTANCE_PROOF_PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ nonce }),
+      redirect: 'error',
+      signal: AbortSignal.timeout(PROOF_TIMEOUT_MS),
+    });
+  } catch (error) {
+    return (error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED'
+      ? 'not-running'
+      : 'impostor';
+  }
+  const body: unknown = await response.json().catch(() => undefined);
+  const proof = (body as { result?: { proof?: unknown } } | undefined)?.result?.proof;
+  const expected = Buffer.from(instanceProof(record.secret, nonce));
+  return typeof proof === 'string' &&
+    Buffer.byteLength(proof) === expected.length &&
+    timingSafeEqual(Buffer.from(proof), expected)
+    ? 'proven'
+    : 'impostor';
+}
+
+/**
+ * The control API of the running instance, or undefined when none runs under this home. Throws
+ * when the recorded port is held by a program that cannot prove it is that instance.
+ */
 export async function connectToInstance(home: string): Promise<ApiClient | undefined> {
   const record = await readInstanceRecord(home);
-  if (!record || !isProcessAlive(record.pid)) return undefined;
+  if (!record) return undefined;
+  const check = await checkInstance(record);
+  if (check === 'not-running') return undefined;
+  if (check === 'impostor')
+    throw new GatekeyError(
+      'instance_unverified',
+      `Port ${record.port} is held by a program that could not prove it is the Gatekey recorded in ${instanceFile(home)} (pid ${record.pid}); nothing was sent to it.`,
+      `If Gatekey is not running, delete that file (rm ${instanceFile(home)}); else find what listens on the port (ss -ltnp 'sport = :${record.port}') and stop it.`,
+    );
   const client = new HttpApiClient(record);
   try {
     await client.call('app.info', {});

@@ -1,24 +1,42 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatekeyError } from '../errors.js';
+import { instanceProof } from '../instance-file.js';
 import type { Api } from './commands.js';
 import { toApiError } from './commands.js';
 import type { ApiEvent, Envelope } from './contract.js';
-import { HTTP_API_PREFIX, HTTP_EVENTS_PATH, SESSION_COOKIE } from './contract.js';
+import {
+  DASHBOARD_LOGIN_PATH,
+  DASHBOARD_LOGOUT_PATH,
+  DASHBOARD_SESSION_PATH,
+  HTTP_API_PREFIX,
+  HTTP_EVENTS_PATH,
+  INSTANCE_PROOF_PATH,
+  SESSION_HEADER,
+  SESSION_QUERY,
+} from './contract.js';
 
-export const DASHBOARD_LOGIN_PATH = '/ui/login';
 const MAX_BODY_BYTES = 1024 * 1024;
 const TICKET_TTL_MS = 60_000;
+/** A dashboard session lasts a working day at most; `gatekey serve --ui` prints a new link. */
+export const SESSION_TTL_MS = 8 * 60 * 60 * 1000;
 const HEARTBEAT_MS = 15_000;
+const NONCE = /^[A-Za-z0-9_-]{22,128}$/;
 
 /**
  * The control API over loopback HTTP: the CLI authenticates with the instance secret (Bearer),
- * the dashboard with an HttpOnly SameSite=Strict cookie obtained from a one-time login URL.
+ * the dashboard with a session it gets from a one-time login link and sends in a header.
  * Host and Origin are checked by the caller before this runs.
+ *
+ * Not a cookie: cookies ignore the port, so every other web server on 127.0.0.1 that the browser
+ * visits would receive one, and could replace it. The session lives in the page's sessionStorage,
+ * which only Gatekey's own origin (scheme, host and port) can read, and goes out only in the
+ * `X-Gatekey-Session` header (or, for the event stream, which cannot set headers, its query).
  */
 export class ControlApi {
-  private readonly sessionValue = randomToken();
   private readonly tickets = new Map<string, number>();
+  /** Live sessions and when each expires; one per login. */
+  private readonly sessions = new Map<string, number>();
 
   constructor(
     private readonly api: Api,
@@ -27,26 +45,37 @@ export class ControlApi {
 
   /** A URL path that logs a browser in once, within a minute. */
   issueLoginPath(now = Date.now()): string {
-    for (const [ticket, expires] of this.tickets) if (expires < now) this.tickets.delete(ticket);
+    dropExpired(this.tickets, now);
     const ticket = randomToken();
     this.tickets.set(ticket, now + TICKET_TTL_MS);
     return `${DASHBOARD_LOGIN_PATH}?ticket=${ticket}`;
   }
 
-  /** Handles `/api/*` and the login path; returns false for anything else. */
+  /** Handles `/api/*` and the session paths; returns false for anything else. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     if (!URL.canParse(req.url ?? '/', 'http://localhost')) return false;
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === DASHBOARD_LOGIN_PATH) {
-      this.login(url.searchParams.get('ticket'), res);
+    if (url.pathname === DASHBOARD_SESSION_PATH && req.method === 'POST') {
+      void this.startSession(req, res);
+      return true;
+    }
+    if (url.pathname === INSTANCE_PROOF_PATH && req.method === 'POST') {
+      void this.prove(req, res);
+      return true;
+    }
+    if (url.pathname === DASHBOARD_LOGOUT_PATH && req.method === 'POST') {
+      const session = this.liveSession(req, url);
+      if (session !== undefined) this.sessions.delete(session);
+      sendEnvelope(res, 200, { result: { signedOut: session !== undefined } });
       return true;
     }
     if (!url.pathname.startsWith(HTTP_API_PREFIX)) return false;
-    if (!this.isAuthorized(req)) {
+    if (!this.isAuthorized(req, url)) {
       sendEnvelope(res, 401, {
         error: {
           code: 'unauthorized',
-          message: 'This Gatekey control API needs the instance secret.',
+          message:
+            'This Gatekey control API needs the instance secret or a live dashboard session.',
           hint: 'Open the dashboard from the link `gatekey serve --ui` prints, or use the gatekey command.',
         },
       });
@@ -66,29 +95,58 @@ export class ControlApi {
     return true;
   }
 
-  private login(ticket: string | null, res: ServerResponse): void {
-    const expires = ticket ? this.tickets.get(ticket) : undefined;
-    if (!ticket || expires === undefined || expires < Date.now()) {
-      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end(
-        'This dashboard link has expired or was already used. Run `gatekey serve --ui` again.',
-      );
+  /** Shows a CLI that this is the instance its record names, before it sends the secret. */
+  private async prove(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const nonce = stringField(await readJsonBody(req).catch(() => undefined), 'nonce');
+    if (nonce === undefined || !NONCE.test(nonce)) {
+      sendEnvelope(res, 400, {
+        error: { code: 'invalid_input', message: 'Expected { "nonce": <22 to 128 base64url> }.' },
+      });
       return;
     }
-    this.tickets.delete(ticket);
-    res.writeHead(303, {
-      location: '/',
-      'set-cookie': `${SESSION_COOKIE}=${this.sessionValue}; HttpOnly; SameSite=Strict; Path=/`,
-      'cache-control': 'no-store',
-    });
-    res.end();
+    sendEnvelope(res, 200, { result: { proof: instanceProof(this.instanceSecret, nonce) } });
   }
 
-  private isAuthorized(req: IncomingMessage): boolean {
+  /** Trades a one-time ticket for a new session, in a body only Gatekey's own page can read. */
+  private async startSession(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const ticket = stringField(await readJsonBody(req).catch(() => undefined), 'ticket');
+    const now = Date.now();
+    dropExpired(this.tickets, now);
+    dropExpired(this.sessions, now);
+    if (ticket === undefined || !this.tickets.delete(ticket)) {
+      sendEnvelope(res, 403, {
+        error: {
+          code: 'unauthorized',
+          message: 'This dashboard link has expired or was already used.',
+          hint: 'Run `gatekey serve --ui` again and open the new link it prints.',
+        },
+      });
+      return;
+    }
+    const session = randomToken();
+    const expiresAt = now + SESSION_TTL_MS;
+    this.sessions.set(session, expiresAt);
+    sendEnvelope(res, 200, { result: { session, expiresAt } });
+  }
+
+  /** The request's dashboard session, if it names one that is live. */
+  private liveSession(req: IncomingMessage, url: URL): string | undefined {
+    const header = req.headers[SESSION_HEADER];
+    const presented =
+      typeof header === 'string'
+        ? header
+        : url.pathname === HTTP_EVENTS_PATH
+          ? url.searchParams.get(SESSION_QUERY)
+          : null;
+    if (!presented) return undefined;
+    const expires = this.sessions.get(presented);
+    return expires !== undefined && expires > Date.now() ? presented : undefined;
+  }
+
+  private isAuthorized(req: IncomingMessage, url: URL): boolean {
     const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (bearer) return safeEqual(bearer, this.instanceSecret);
-    const cookie = readCookie(req.headers.cookie, SESSION_COOKIE);
-    return cookie !== undefined && safeEqual(cookie, this.sessionValue);
+    return this.liveSession(req, url) !== undefined;
   }
 
   private async runCommand(
@@ -161,12 +219,14 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-function readCookie(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === name) return value.join('=');
-  }
-  return undefined;
+function stringField(input: unknown, name: string): string | undefined {
+  if (typeof input !== 'object' || input === null || !(name in input)) return undefined;
+  const value = (input as Record<string, unknown>)[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function dropExpired(expiries: Map<string, number>, now: number): void {
+  for (const [key, expires] of expiries) if (expires <= now) expiries.delete(key);
 }
 
 function safeEqual(a: string, b: string): boolean {

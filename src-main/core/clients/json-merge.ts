@@ -13,6 +13,7 @@ import {
   type ParseError,
 } from 'jsonc-parser';
 import { GatekeyError } from '../errors.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../paths.js';
 import type { WriteResult } from './types.js';
 
 type JsonObject = Record<string, unknown>;
@@ -57,9 +58,11 @@ export async function mergeJsonEntry(
   if (previous && isDeepStrictEqual(previous, entry)) return { path: file, change: 'unchanged' };
 
   const merged = bom + insertEntry(text, root, container, location, entry);
-  await mkdir(path.dirname(realFile), { recursive: true });
+  // The file may hold a command line its IDE runs: a new one, and any folder made for it, is
+  // private whatever the umask.
+  await mkdir(path.dirname(realFile), { recursive: true, mode: PRIVATE_DIR_MODE });
   if (!existing) {
-    await writeAtomically(realFile, merged);
+    await writeAtomically(realFile, merged, PRIVATE_FILE_MODE);
     return { path: file, change: 'created' };
   }
   // One backup per file, refreshed on each change: it always holds the file as it was just before Gatekey's last edit.
@@ -159,15 +162,15 @@ async function readExisting(file: string): Promise<ExistingFile | undefined> {
 async function writeAtomically(
   file: string,
   content: string | Buffer,
-  mode?: number,
+  mode: number,
 ): Promise<void> {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomUUID()}.tmp`);
   try {
-    const handle = await open(temp, 'wx', mode ?? 0o666);
+    const handle = await open(temp, 'wx', mode);
     try {
       await handle.writeFile(content);
-      // The umask applied at creation; chmod restores the original mode exactly.
-      if (mode !== undefined) await handle.chmod(mode);
+      // The umask applied at creation; chmod sets the mode exactly.
+      await handle.chmod(mode);
       await handle.sync();
     } finally {
       await handle.close();

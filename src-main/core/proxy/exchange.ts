@@ -39,6 +39,17 @@ interface Attempt {
 const MAX_SUMMARIZED_BODY_BYTES = 64 * 1024;
 const NOT_SUMMARIZED: RpcSummary = {};
 const NO_BODY: RequestBody = { kind: 'none' };
+/**
+ * On every relayed answer: whatever a gateway sends, a browser that shows it runs no script and
+ * loads nothing on Gatekey's origin (the sandbox gives the page an opaque origin of its own),
+ * and does not guess a type the gateway did not declare.
+ */
+const RELAYED_ANSWER_HEADERS: readonly string[] = [
+  'Content-Security-Policy',
+  "sandbox; default-src 'none'; frame-ancestors 'none'",
+  'X-Content-Type-Options',
+  'nosniff',
+];
 /** Logged when the IDE left before it got an answer (nginx's convention). */
 const CLIENT_CLOSED_REQUEST = 499;
 
@@ -80,9 +91,10 @@ export class Exchange implements ResponseHandler {
     private readonly req: LocalRequest,
     private readonly res: LocalResponse,
     private readonly route: GatewayRoute,
+    /** The browser origin the guard allowed, which may read the answer; none for a refusal. */
+    corsOrigin: string | undefined,
   ) {
-    const origin = req.headers.origin;
-    this.cors = origin === undefined ? [] : corsHeaders(origin);
+    this.cors = corsOrigin === undefined ? [] : corsHeaders(corsOrigin);
     res.once('close', () => this.onClientClose());
   }
 
@@ -239,6 +251,7 @@ export class Exchange implements ResponseHandler {
   private relay(target: UpstreamTarget, head: ResponseHead): void {
     this.relaying = true;
     const headers = headersForClient(head.rawHeaders);
+    for (const header of RELAYED_ANSWER_HEADERS) headers.push(header);
     for (const header of this.cors) headers.push(header);
     this.res.writeHead(head.status, head.statusMessage, headers);
     if (!isEventStream(head)) return;

@@ -49,3 +49,29 @@ export function guardLocalRequest(
     return refuse(`Refused: a ${fetchSite} browser request without an Origin header.`);
   return ALLOWED;
 }
+
+/** What a browser loads as a page, in a tab or a frame, where a script in it could run. */
+const DOCUMENT_DESTINATIONS = new Set(['document', 'iframe', 'frame', 'embed', 'object']);
+/** The media types an MCP client asks for; a page load asks for HTML and none of these. */
+const MCP_MEDIA_TYPE = /application\/json|text\/event-stream/i;
+
+/**
+ * Whether the request is a browser opening a page (or a frame) rather than an MCP client: by
+ * Fetch Metadata, or, from a browser that sends none, by an Accept that wants HTML and no MCP
+ * media type. IDEs never navigate to the proxy.
+ */
+export function isBrowserNavigation(req: Pick<LocalRequest, 'headers'>): boolean {
+  const { headers } = req;
+  const mode = headers['sec-fetch-mode'];
+  const dest = headers['sec-fetch-dest'];
+  if (mode === 'navigate' || (typeof dest === 'string' && DOCUMENT_DESTINATIONS.has(dest)))
+    return true;
+  const accept = headers.accept;
+  return accept !== undefined && accept.includes('text/html') && !MCP_MEDIA_TYPE.test(accept);
+}
+
+export const NAVIGATION_REFUSED: GuardVerdict = refuse(
+  'Refused: a browser opened an MCP proxy URL as a page. IDEs and MCP clients never navigate to ' +
+    '/mcp/…; the proxy answers them only, so that no answer relayed from a gateway can run as a ' +
+    "page on Gatekey's origin. Configure the URL in your IDE instead of opening it in a browser.",
+);

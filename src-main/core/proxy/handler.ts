@@ -3,7 +3,7 @@ import type { TokenProvider } from '../tokens/types.js';
 import { answerPreflight } from './cors.js';
 import { Exchange } from './exchange.js';
 import type { GuardVerdict } from './guard.js';
-import { guardLocalRequest } from './guard.js';
+import { guardLocalRequest, isBrowserNavigation, NAVIGATION_REFUSED } from './guard.js';
 import type { LocalRequest, LocalResponse } from './local-http.js';
 import { rpcErrorBody, sendJson } from './jsonrpc.js';
 import { problems } from './problems.js';
@@ -87,12 +87,14 @@ export function createProxyHandler(
 
   function handle(req: LocalRequest, res: LocalResponse): void {
     const route = routeProxyPath(req.url ?? '/');
-    const verdict = guardLocalRequest(req, currentPort(), allowedOrigins());
+    const guarded = guardLocalRequest(req, currentPort(), allowedOrigins());
+    const verdict = guarded.ok && isBrowserNavigation(req) ? NAVIGATION_REFUSED : guarded;
     if (route.kind !== 'gateway') return answerWithoutGateway(res, route, verdict, currentPort());
     // Everything about a named gateway is logged, refusals included, so an attack shows.
-    const exchange = new Exchange(settings, req, res, route);
+    // A refusal grants no CORS: a page must not learn from it that Gatekey runs here.
+    const origin = verdict.ok ? req.headers.origin : undefined;
+    const exchange = new Exchange(settings, req, res, route, origin);
     if (!verdict.ok) return exchange.fail(verdict.status, problems.refused(verdict.reason));
-    const origin = req.headers.origin;
     if (req.method === 'OPTIONS' && origin !== undefined) return answerPreflight(req, res, origin);
     const gateway = options.gateways.get(route.gateway);
     if (gateway === undefined) return exchange.fail(404, problems.unknownGateway(route.gateway));

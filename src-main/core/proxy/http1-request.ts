@@ -29,6 +29,9 @@ const NAMED = new Set<string>([
   'content-length',
   'transfer-encoding',
   'sec-fetch-site',
+  'sec-fetch-mode',
+  'sec-fetch-dest',
+  'accept',
   'access-control-request-headers',
 ]);
 /** Headers whose handling node:http owns: 100-continue, 417, protocol upgrades. */

@@ -22,6 +22,11 @@ export interface LoopbackServerOptions {
   handle(req: LocalRequest, res: LocalResponse): void;
   /** A node:http server that does not listen itself: it gets the connections the fast path leaves. */
   fallback: HttpServer;
+  /**
+   * Decides, once per connection and before any of it is read, whether it is served at all:
+   * calls `serve` if so, and answers and closes the connection itself if not.
+   */
+  admit?(socket: net.Socket, serve: () => void): void;
   /** Idle time allowed between requests on a connection; node:http's default, 5 s. */
   keepAliveTimeoutMs?: number;
   /** Time allowed for a request head to arrive; node:http's default, 60 s. */
@@ -186,8 +191,9 @@ class FastConnection implements FlowControl {
     process.nextTick(() => {
       if (this.socket.destroyed) return;
       this.readHead(pending);
-      // Unless the rest waits for an answer, reading goes on (and shows if the client leaves).
-      if (this.pending === undefined) this.socket.resume();
+      // Unless the rest waits for an answer, reading goes on (and shows if the client leaves):
+      // a head that is not whole yet needs the bytes still to come.
+      if (this.pending === undefined || this.response === undefined) this.socket.resume();
     });
   }
 
@@ -329,9 +335,13 @@ export function createLoopbackServer(options: LoopbackServerOptions): LoopbackSe
     requestTimeoutMs: options.requestTimeoutMs ?? 300_000,
   };
   const front = new Front(options, limits);
-  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
-    front.accept(socket),
-  );
+  const admit = options.admit;
+  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+    if (admit === undefined) return front.accept(socket);
+    admit(socket, () => {
+      if (!socket.destroyed) front.accept(socket);
+    });
+  });
   const sweepEveryMs = Math.min(
     MAX_SWEEP_INTERVAL_MS,
     ...Object.values(limits).map((ms) => ms / 4),

@@ -6,6 +6,7 @@ export type { GuardVerdict } from './guard.js';
 export { guardLocalRequest } from './guard.js';
 export type { NewRequestLogEntry, RequestLogEntry, RequestLogFilter } from './request-log.js';
 export { RequestLog } from './request-log.js';
+export { sameUserAdmission } from './peer-user.js';
 export { isProxyPath } from './routes.js';
 export type { RunningProxy } from './server.js';
 export { listenOnLoopback, startProxy } from './server.js';

@@ -11,6 +11,9 @@ export interface LocalRequestHeaders {
   'content-length'?: string | undefined;
   'transfer-encoding'?: string | undefined;
   'sec-fetch-site'?: string | string[] | undefined;
+  'sec-fetch-mode'?: string | string[] | undefined;
+  'sec-fetch-dest'?: string | string[] | undefined;
+  accept?: string | undefined;
   'access-control-request-headers'?: string | undefined;
 }
 

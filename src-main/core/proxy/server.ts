@@ -4,6 +4,7 @@ import { GatekeyError } from '../errors.js';
 import type { ProxyOptions } from './handler.js';
 import { createProxyHandler } from './handler.js';
 import { createLoopbackServer } from './http1-server.js';
+import { sameUserAdmission } from './peer-user.js';
 import { isProxyPath } from './routes.js';
 
 export interface RunningProxy {
@@ -53,6 +54,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     takes: isProxyPath,
     handle: handler,
     fallback: notFound,
+    admit: sameUserAdmission(),
   });
   const server = loopback.server;
   const port = await listenOnLoopback(server, options.port).catch((error: unknown) => {
