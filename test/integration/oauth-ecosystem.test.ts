@@ -229,3 +229,86 @@ describe('Client ID Metadata Documents (MCP 2025-11-25)', () => {
     expect(server.requests('/authorize')[0]?.query.get('client_id')).toBe('by-hand');
   });
 });
+
+describe('cross-app access (SEP-990)', () => {
+  const ID_JAG = 'the-id-jag';
+
+  /** One server plays both parts: /idp/token is the enterprise IdP, /token the gateway's AS. */
+  function crossAppServer() {
+    return startServer({
+      metadata: { grant_types_supported: ['urn:ietf:params:oauth:grant-type:jwt-bearer'] },
+      token: (form) => {
+        if (form.get('grant_type') === 'urn:ietf:params:oauth:grant-type:token-exchange') {
+          return {
+            status: 200,
+            body: {
+              access_token: ID_JAG,
+              issued_token_type: 'urn:ietf:params:oauth:token-type:id-jag',
+              token_type: 'N_A',
+            },
+          };
+        }
+        if (form.get('assertion') !== ID_JAG) {
+          return { status: 400, body: { error: 'invalid_grant', error_description: 'bad ID-JAG' } };
+        }
+        return { status: 200, body: { access_token: 'xaa-token', token_type: 'Bearer' } };
+      },
+    });
+  }
+
+  async function crossAppSession(origin: string, idToken?: string) {
+    const secrets = new MemorySecretStore();
+    await secrets.write('work', { clientSecret: 'xaa-secret', idToken });
+    return createOAuthSession(
+      gatewayOf({
+        url: GATEWAY_URL,
+        issuer: origin,
+        auth: 'cross_app',
+        clientId: 'xaa-client',
+        idpTokenEndpoint: `${origin}/token`,
+        idpClientId: 'idp-client',
+        scopes: ['mcp:tools'],
+      }),
+      secrets,
+    );
+  }
+
+  it('trades the ID token for an ID-JAG at the IdP, then for an access token at the AS', async () => {
+    const server = await crossAppServer();
+    const session = await crossAppSession(server.origin, 'the-id-token');
+    const tokens = await session.crossAppAccess();
+    expect(tokens.accessToken).toBe('xaa-token');
+
+    const [exchange, bearer] = server.requests('/token');
+    expect(Object.fromEntries(exchange?.form ?? [])).toEqual({
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      requested_token_type: 'urn:ietf:params:oauth:token-type:id-jag',
+      audience: server.origin,
+      resource: GATEWAY_URL,
+      scope: 'mcp:tools',
+      subject_token: 'the-id-token',
+      subject_token_type: 'urn:ietf:params:oauth:token-type:id_token',
+      client_id: 'idp-client',
+    });
+    expect(exchange?.authorization).toBeUndefined();
+    expect(Object.fromEntries(bearer?.form ?? [])).toEqual({
+      grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      assertion: ID_JAG,
+      scope: 'mcp:tools',
+      resource: GATEWAY_URL,
+    });
+    expect(basicCredentials(bearer?.authorization)).toBe('xaa-client:xaa-secret');
+    expect(server.requests('/authorize')).toEqual([]);
+  });
+
+  it('without a stored ID token, says how to store one', async () => {
+    const server = await crossAppServer();
+    const session = await crossAppSession(server.origin);
+    const error = await rejection(session.crossAppAccess());
+    expect(error.message).toContain('no ID token from the enterprise IdP is stored');
+    expect(error.hint).toBe(
+      'Store the ID token your enterprise IdP issued: gatekey edit work --id-token-file FILE',
+    );
+    expect(server.requests('/token')).toEqual([]);
+  });
+});
