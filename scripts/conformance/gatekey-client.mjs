@@ -58,32 +58,12 @@ async function addFlags() {
       };
     case 'auth/client-credentials-basic':
       return {
-        flags: [
-          '--auth',
-          'client_credentials',
-          '--client-id',
-          context.client_id,
-          '--client-secret-stdin',
-          '--token-endpoint-auth',
-          'client_secret_basic',
-        ],
+        flags: clientCredentials('client_secret_basic', ['--client-secret-stdin']),
         stdin: context.client_secret,
       };
     case 'auth/client-credentials-jwt': {
-      const keyFile = path.join(home, 'client-key.pem');
-      await writeFile(keyFile, context.private_key_pem, { mode: 0o600 });
-      return {
-        flags: [
-          '--auth',
-          'client_credentials',
-          '--client-id',
-          context.client_id,
-          '--private-key-file',
-          keyFile,
-          '--token-endpoint-auth',
-          'private_key_jwt',
-        ],
-      };
+      const keyFile = await writeSecretFile('client-key.pem', context.private_key_pem);
+      return { flags: clientCredentials('private_key_jwt', ['--private-key-file', keyFile]) };
     }
     case 'auth/cross-app-access-complete-flow':
       return {
@@ -108,6 +88,11 @@ async function addFlags() {
         flags: ['--client-metadata-url', 'https://conformance-test.local/client-metadata.json'],
       };
   }
+}
+
+function clientCredentials(method, credential) {
+  const flags = ['--auth', 'client_credentials', '--client-id', context.client_id];
+  return [...flags, ...credential, '--token-endpoint-auth', method];
 }
 
 async function writeSecretFile(name, value) {
