@@ -1,13 +1,16 @@
 /**
  * The benchmark's upstream, run as a child process: a minimal MCP-shaped responder, fast enough
- * that the proxy's own cost shows. POST answers a JSON-RPC result as JSON; POST ?bytes=<n> streams
- * an SSE result of n bytes; GET opens an SSE stream whose first event comes at once.
+ * that the proxy's own cost shows. It takes only the Authorization header given as its argument
+ * (the token Gatekey got from the IdP) on the port given. POST answers a JSON-RPC result as JSON; POST ?bytes=<n>
+ * streams an SSE result of n bytes; GET opens an SSE stream whose first event comes at once.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
-import { BENCH_TOKEN, reportListening } from './bench-process.js';
+import { reportListening } from './bench-process.js';
 
-const EXPECTED_AUTHORIZATION = `Bearer ${BENCH_TOKEN}`;
+const [EXPECTED_AUTHORIZATION, PORT] = process.argv.slice(2);
+if (!EXPECTED_AUTHORIZATION || !PORT)
+  throw new Error('usage: bench-upstream.ts "Bearer <token>" <port>');
 const SSE_HEADERS = { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' };
 const FIRST_EVENT =
   'event: message\ndata: {"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"ready"}}\n\n';
@@ -60,4 +63,4 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
 }
 
 const server = createServer({ keepAliveTimeout: 60_000 }, handle);
-server.listen(0, '127.0.0.1', () => reportListening(server));
+server.listen(Number(PORT), '127.0.0.1', () => reportListening(server));

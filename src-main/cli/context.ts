@@ -1,7 +1,6 @@
 import { resolveHome } from '../core/paths.js';
 import { connectToInstance } from '../core/api/http-client.js';
 import type { ApiClient, CommandInput, CommandName, CommandOutput } from '../core/api/contract.js';
-import { createCore } from '../core/core.js';
 import type { Core } from '../core/core.js';
 import { gatekeyCommand, version } from './package-root.js';
 
@@ -27,7 +26,7 @@ async function openSession(globals: GlobalOptions): Promise<Session> {
   const home = resolveHome(globals.home);
   const remote = await connectToInstance(home);
   if (remote) return { api: remote, home, mode: 'instance', close: async () => undefined };
-  const core = openCore(home, globals);
+  const core = await openCore(home, globals);
   await core.tokens.start();
   return {
     api: inProcessClient(core),
@@ -50,7 +49,9 @@ export async function withSession<T>(
   }
 }
 
-export function openCore(home: string, globals: GlobalOptions): Core {
+/** The core is loaded only here: with an instance running, a command needs none of it. */
+async function openCore(home: string, globals: GlobalOptions): Promise<Core> {
+  const { createCore } = await import('../core/core.js');
   const core: Core = createCore({
     home,
     version,

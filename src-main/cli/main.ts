@@ -40,7 +40,7 @@ function overview(): string {
   return [
     `gatekey ${version}: your IDE's key to OAuth-protected MCP gateways`,
     '',
-    'Usage: gatekey <command> [options]',
+    'Usage: gatekey [global options] <command> [options]',
     '',
     'Commands:',
     ...lines,
@@ -57,14 +57,14 @@ function commandHelp(command: Command): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  const { name, rest } = splitCommandName(argv);
+  if (name === undefined || name === 'help') {
+    if (rest.includes('--version') || rest.includes('-v')) {
+      print(version);
+      return 0;
+    }
     print(overview());
-    return name ? 0 : 1;
-  }
-  if (name === '--version' || name === '-v') {
-    print(version);
-    return 0;
+    return name || rest.includes('--help') || rest.includes('-h') ? 0 : 1;
   }
   const command = COMMANDS.find((candidate) => candidate.name === name);
   if (!command) {
@@ -94,6 +94,28 @@ export async function main(argv: string[]): Promise<number> {
     printError(isParseError(error) ? usageError(error.message, command.usage) : error);
     return 1;
   }
+}
+
+const GLOBAL_OPTIONS_WITH_VALUE = new Set(
+  Object.entries(GLOBAL_OPTIONS)
+    .filter(([, spec]) => spec.type === 'string')
+    .map(([option]) => `--${option}`),
+);
+
+/**
+ * The command is the first word that is neither an option nor a global option's value, so global
+ * options go anywhere: `gatekey --home X --json list` and `gatekey list --home X --json` alike.
+ */
+function splitCommandName(argv: string[]): { name?: string; rest: string[] } {
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index] ?? '';
+    if (arg === '--') break;
+    if (!arg.startsWith('-')) {
+      return { name: arg, rest: [...argv.slice(0, index), ...argv.slice(index + 1)] };
+    }
+    if (GLOBAL_OPTIONS_WITH_VALUE.has(arg)) index++;
+  }
+  return { rest: argv };
 }
 
 function isParseError(error: unknown): error is Error {

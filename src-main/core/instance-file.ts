@@ -1,21 +1,36 @@
 import { createHash, createHmac } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
 import { runtimeDirectory, writePrivateFile } from './paths.js';
 
 /**
  * Who owns the tokens right now: the running tray app or `gatekey serve`. Mode 0600, in the
  * runtime folder (cleared at reboot), one per profile folder.
  */
-const InstanceRecordSchema = z.object({
-  pid: z.number().int(),
-  port: z.number().int(),
-  secret: z.string().min(16),
-  version: z.string(),
-  startedAt: z.number(),
-});
-export type InstanceRecord = z.infer<typeof InstanceRecordSchema>;
+export interface InstanceRecord {
+  pid: number;
+  port: number;
+  secret: string;
+  version: string;
+  startedAt: number;
+}
+
+/**
+ * Checked by hand, not with zod: every `gatekey` command reads this file first, and loading zod
+ * would be most of a cold command's time.
+ */
+function asInstanceRecord(value: unknown): InstanceRecord | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { pid, port, secret, version, startedAt } = value as Record<string, unknown>;
+  const valid =
+    Number.isInteger(pid) &&
+    Number.isInteger(port) &&
+    typeof secret === 'string' &&
+    secret.length >= 16 &&
+    typeof version === 'string' &&
+    typeof startedAt === 'number';
+  return valid ? ({ pid, port, secret, version, startedAt } as InstanceRecord) : undefined;
+}
 
 export function instanceFile(home: string): string {
   const profile = createHash('sha256').update(path.resolve(home)).digest('hex').slice(0, 16);
@@ -38,10 +53,7 @@ export function writeInstanceRecord(home: string, record: InstanceRecord): void 
 
 export async function readInstanceRecord(home: string): Promise<InstanceRecord | undefined> {
   try {
-    const parsed = InstanceRecordSchema.safeParse(
-      JSON.parse(await readFile(instanceFile(home), 'utf8')),
-    );
-    return parsed.success ? parsed.data : undefined;
+    return asInstanceRecord(JSON.parse(await readFile(instanceFile(home), 'utf8')));
   } catch {
     return undefined;
   }

@@ -84,20 +84,27 @@ export async function startInstance(options: InstanceOptions): Promise<RunningIn
   });
   const server = loopback.server;
 
+  const stopServing = async () => {
+    loopback.closeAllConnections();
+    proxy.close();
+    if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await tokens.stop();
+  };
   await tokens.start();
   try {
     port = await listenOnLoopback(server, port);
+    writeInstanceRecord(options.home, {
+      pid: process.pid,
+      port,
+      secret,
+      version: options.version,
+      startedAt: Date.now(),
+    });
   } catch (error) {
-    await tokens.stop();
+    // A start that fails half-way holds nothing: no port, no timers keeping the process alive.
+    await stopServing();
     throw error;
   }
-  writeInstanceRecord(options.home, {
-    pid: process.pid,
-    port,
-    secret,
-    version: options.version,
-    startedAt: Date.now(),
-  });
 
   let closing: Promise<void> | undefined;
   return {
@@ -113,10 +120,7 @@ export async function startInstance(options: InstanceOptions): Promise<RunningIn
     dashboardUrl: () => `${proxyOrigin()}${control.issueLoginPath()}`,
     close() {
       closing ??= (async () => {
-        loopback.closeAllConnections();
-        proxy.close();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-        await tokens.stop();
+        await stopServing();
         await removeInstanceRecord(options.home, secret);
       })();
       return closing;

@@ -2,11 +2,10 @@ import {
   COMMAND_NAMES,
   DASHBOARD_LOGIN_PATH,
   DASHBOARD_SESSION_PATH,
-  HTTP_API_PREFIX,
-  HTTP_EVENTS_PATH,
   SESSION_HEADER,
   SESSION_QUERY,
 } from '../../src-main/core/api/contract.js';
+import { HTTP_API_PREFIX, HTTP_EVENTS_PATH } from '../../src-main/core/api/http-paths.js';
 import { ApiCallError } from './errors.js';
 import type { ConnectionState, RendererApi } from './renderer-api.js';
 import type { ApiError, ApiEvent, CommandName, CommandOutput } from './types.js';

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runStdioBridge } from '../../src-main/core/proxy/index.js';
+import { runStdioBridge } from '../../src-main/core/proxy/stdio-bridge.js';
 import type { ProxiedMcpRig } from '../support/proxy-fixtures.js';
 import { startProxiedMcpRig } from '../support/proxy-fixtures.js';
 

@@ -2,5 +2,10 @@ import type { ClientTarget } from '../../src-main/core/clients/index.js';
 
 /** The gateway `acme-gw` as the client-config tests configure it, started by `gatekeyCommand`. */
 export function acmeGatewayTarget(gatekeyCommand: ClientTarget['gatekeyCommand']): ClientTarget {
-  return { name: 'acme-gw', localUrl: 'http://127.0.0.1:7421/mcp/acme-gw', gatekeyCommand };
+  return {
+    name: 'acme-gw',
+    localUrl: 'http://127.0.0.1:7421/mcp/acme-gw',
+    gatekeyCommand,
+    home: '/home/ada/profiles/work',
+  };
 }

@@ -20,11 +20,22 @@ export interface ServeProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/** `gatekey serve` on any free port, bounded to `openFiles` descriptors when given. */
+function serveCommand(args: string[], openFiles: number | undefined): [string, string[]] {
+  const serve = [process.execPath, GATEKEY_BIN, 'serve', '--port', '0', ...args];
+  if (openFiles === undefined) return [serve[0]!, serve.slice(1)];
+  return ['/bin/sh', ['-c', `ulimit -n ${openFiles} && exec "$@"`, 'sh', ...serve]];
+}
+
 export async function startServe(options: {
   home: string;
   env?: NodeJS.ProcessEnv;
+  args?: string[];
+  /** A limit on open file descriptors, so that a runaway cannot take the machine down. */
+  openFiles?: number;
 }): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [GATEKEY_BIN, 'serve', '--port', '0'], {
+  const [command, args] = serveCommand(options.args ?? [], options.openFiles);
+  const child = spawn(command, args, {
     env: { ...process.env, GATEKEY_HOME: options.home, NO_COLOR: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

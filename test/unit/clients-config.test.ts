@@ -18,24 +18,27 @@ const target = acmeGatewayTarget({
 
 const expectedEntries: Record<ClientId, Record<string, unknown>> = {
   vscode: { type: 'http', url: target.localUrl },
+  'vscode-insiders': { type: 'http', url: target.localUrl },
   cursor: { url: target.localUrl },
   'claude-code': { type: 'http', url: target.localUrl },
   'claude-desktop': {
     command: '/usr/bin/node',
     args: ['/opt/gatekey/bin/gatekey.js', 'stdio', 'acme-gw'],
+    env: { GATEKEY_HOME: '/home/ada/profiles/work' },
   },
   kiro: { url: target.localUrl },
   windsurf: { serverUrl: target.localUrl },
+  'gemini-cli': { httpUrl: target.localUrl },
 };
 
 const environments = {
-  linux: { platform: 'linux', homedir: '/home/ada', env: {}, cwd: '/src/app' },
-  darwin: { platform: 'darwin', homedir: '/Users/ada', env: {}, cwd: '/src/app' },
+  linux: { platform: 'linux', homedir: '/home/ada', env: {}, workspace: '/src/app' },
+  darwin: { platform: 'darwin', homedir: '/Users/ada', env: {}, workspace: '/src/app' },
   win32: {
     platform: 'win32',
     homedir: 'C:\\Users\\ada',
     env: { APPDATA: 'C:\\Users\\ada\\AppData\\Roaming' },
-    cwd: 'D:\\src\\app',
+    workspace: 'D:\\src\\app',
   },
 } satisfies Record<string, Environment>;
 
@@ -51,6 +54,17 @@ const expectedFiles: Record<ClientId, ExpectedFiles> = {
     ],
     win32: [
       'C:\\Users\\ada\\AppData\\Roaming\\Code\\User\\mcp.json',
+      'D:\\src\\app\\.vscode\\mcp.json',
+    ],
+  },
+  'vscode-insiders': {
+    linux: ['/home/ada/.config/Code - Insiders/User/mcp.json', '/src/app/.vscode/mcp.json'],
+    darwin: [
+      '/Users/ada/Library/Application Support/Code - Insiders/User/mcp.json',
+      '/src/app/.vscode/mcp.json',
+    ],
+    win32: [
+      'C:\\Users\\ada\\AppData\\Roaming\\Code - Insiders\\User\\mcp.json',
       'D:\\src\\app\\.vscode\\mcp.json',
     ],
   },
@@ -79,6 +93,11 @@ const expectedFiles: Record<ClientId, ExpectedFiles> = {
     darwin: ['/Users/ada/.codeium/windsurf/mcp_config.json', null],
     win32: ['C:\\Users\\ada\\.codeium\\windsurf\\mcp_config.json', null],
   },
+  'gemini-cli': {
+    linux: ['/home/ada/.gemini/settings.json', '/src/app/.gemini/settings.json'],
+    darwin: ['/Users/ada/.gemini/settings.json', '/src/app/.gemini/settings.json'],
+    win32: ['C:\\Users\\ada\\.gemini\\settings.json', 'D:\\src\\app\\.gemini\\settings.json'],
+  },
 };
 
 function filesOf([user, workspace]: [string | null, string | null]) {
@@ -93,7 +112,7 @@ describe('clientConfig', () => {
     '%s: the entry points at the local proxy in the format the client reads',
     (client) => {
       const plan = clientConfig(client, target, environments.linux);
-      const serversKey = client === 'vscode' ? 'servers' : 'mcpServers';
+      const serversKey = client.startsWith('vscode') ? 'servers' : 'mcpServers';
       expect(plan.entryKey).toBe('acme-gw');
       expect(plan.entry).toEqual(expectedEntries[client]);
       expect(JSON.parse(plan.snippet)).toEqual({
@@ -160,12 +179,40 @@ describe('clientConfig', () => {
     });
     expect(offers).toEqual([
       ['vscode', true, false],
+      ['vscode-insiders', true, false],
       ['cursor', true, false],
       ['claude-code', false, true],
       ['claude-desktop', false, false],
       ['kiro', true, false],
       ['windsurf', false, false],
+      ['gemini-cli', false, true],
     ]);
+  });
+
+  it('offers no workspace file when no workspace folder was given (the window)', () => {
+    const { workspace: _omitted, ...noWorkspace } = environments.linux;
+    for (const client of CLIENT_IDS) {
+      const scopes = clientConfig(client, target, noWorkspace).files.map((file) => file.scope);
+      expect(scopes, client).not.toContain('workspace');
+    }
+  });
+
+  it('the VS Code Insiders link uses its own scheme', () => {
+    const link = clientConfig('vscode-insiders', target, environments.linux).installLink ?? '';
+    const prefix = 'vscode-insiders:mcp/install?';
+    expect(link.startsWith(prefix)).toBe(true);
+    expect(JSON.parse(decodeURIComponent(link.slice(prefix.length)))).toEqual({
+      name: 'acme-gw',
+      ...expectedEntries['vscode-insiders'],
+    });
+  });
+
+  it('gives the gemini command for all projects, and the folder-trust rule', () => {
+    const plan = clientConfig('gemini-cli', target, environments.linux);
+    expect(plan.command).toBe(
+      'gemini mcp add --scope user --transport http acme-gw http://127.0.0.1:7421/mcp/acme-gw',
+    );
+    expect(plan.notes.join(' ')).toMatch(/trust/);
   });
 
   it('gives the claude command for all projects', () => {
@@ -232,7 +279,7 @@ describe('parseClientId', () => {
     const error = captureError(() => parseClientId('vim'));
     expect(error).toMatchObject({ code: 'invalid_input' });
     expect(error.message).toBe(
-      'Unknown client "vim": expected one of vscode, cursor, claude-code, claude-desktop, kiro, windsurf.',
+      'Unknown client "vim": expected one of vscode, vscode-insiders, cursor, claude-code, claude-desktop, kiro, windsurf, gemini-cli.',
     );
   });
 });

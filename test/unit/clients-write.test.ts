@@ -36,7 +36,7 @@ beforeEach(async () => {
     platform: 'linux',
     homedir: path.join(root, 'home'),
     env: {},
-    cwd: path.join(root, 'project'),
+    workspace: path.join(root, 'project'),
   };
 });
 
@@ -44,7 +44,8 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const serversKey = (client: ClientId) => (client === 'vscode' ? 'servers' : 'mcpServers');
+const isVscode = (client: ClientId) => client === 'vscode' || client === 'vscode-insiders';
+const serversKey = (client: ClientId) => (isVscode(client) ? 'servers' : 'mcpServers');
 
 /** Reads the file as the client itself does: JSONC for VS Code, strict JSON for the others. */
 async function readAsClient(
@@ -52,7 +53,7 @@ async function readAsClient(
   file: string,
 ): Promise<Record<string, Record<string, unknown>>> {
   const text = await readFile(file, 'utf8');
-  if (client !== 'vscode') return JSON.parse(text);
+  if (!isVscode(client)) return JSON.parse(text);
   const errors: ParseError[] = [];
   const value = parseJsonc(text, errors, { allowTrailingComma: true });
   expect(errors).toEqual([]);
@@ -104,7 +105,7 @@ describe.each(CLIENT_IDS)('writeClientConfig(%s)', (client) => {
 });
 
 describe('merging into an existing file', () => {
-  const vscodeFile = () => path.join(environment.cwd, '.vscode', 'mcp.json');
+  const vscodeFile = () => path.join(environment.workspace ?? '', '.vscode', 'mcp.json');
 
   it('keeps comments, trailing commas, tabs and CRLF of a VS Code JSONC file', async () => {
     const lines = [
@@ -149,7 +150,11 @@ describe('merging into an existing file', () => {
     expect(JSON.parse(text)).toEqual({
       mcpServers: {
         github: { command: 'npx', args: ['-y', '@github/mcp'] },
-        'acme-gw': { command: '/opt/gatekey/gatekey', args: ['stdio', 'acme-gw'] },
+        'acme-gw': {
+          command: '/opt/gatekey/gatekey',
+          args: ['stdio', 'acme-gw'],
+          env: { GATEKEY_HOME: target.home },
+        },
       },
       globalShortcut: '',
     });
@@ -229,6 +234,66 @@ describe('merging into an existing file', () => {
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({
       mcpServers: { 'acme-gw': { url: target.localUrl } },
     });
+  });
+});
+
+describe('VS Code profiles other than Default', () => {
+  /** What VS Code records when the user creates profiles: folder under User/profiles/ and name. */
+  async function seedProfiles(product: string, profiles: { location: string; name: string }[]) {
+    const storage = path.join(environment.homedir, '.config', product, 'User', 'globalStorage');
+    await seed(path.join(storage, 'storage.json'), JSON.stringify({ userDataProfiles: profiles }));
+  }
+
+  it('lists each profile’s user file and writes the one named', async () => {
+    await seedProfiles('Code', [
+      { location: '-6b8e4a9b', name: 'Work' },
+      { location: '../../escape', name: 'Hostile' },
+    ]);
+    const plan = clientConfig('vscode', target, environment);
+    const userDir = path.join(environment.homedir, '.config', 'Code', 'User');
+    expect(plan.files).toEqual([
+      { scope: 'user', path: path.join(userDir, 'mcp.json') },
+      {
+        scope: 'user',
+        path: path.join(userDir, 'profiles', '-6b8e4a9b', 'mcp.json'),
+        profile: 'Work',
+      },
+      { scope: 'workspace', path: path.join(environment.workspace ?? '', '.vscode', 'mcp.json') },
+    ]);
+
+    const result = await writeClientConfig('vscode', target, { profile: 'Work', environment });
+    expect(result.path).toBe(path.join(userDir, 'profiles', '-6b8e4a9b', 'mcp.json'));
+    expect((await readAsClient('vscode', result.path)).servers).toEqual({
+      [target.name]: plan.entry,
+    });
+    // The Default profile's file stays untouched.
+    await expect(readFile(path.join(userDir, 'mcp.json'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('finds VS Code Insiders profiles in its own folder', async () => {
+    await seedProfiles('Code - Insiders', [{ location: '-1f2e3d4c', name: 'Nightly' }]);
+    const plan = clientConfig('vscode-insiders', target, environment);
+    expect(plan.files.find((file) => file.profile === 'Nightly')?.path).toBe(
+      path.join(
+        environment.homedir,
+        '.config',
+        'Code - Insiders',
+        'User',
+        'profiles',
+        '-1f2e3d4c',
+        'mcp.json',
+      ),
+    );
+  });
+
+  it('names the profiles it knows when asked for another', async () => {
+    await seedProfiles('Code', [{ location: '-6b8e4a9b', name: 'Work' }]);
+    const error = await writeClientConfig('vscode', target, { profile: 'Play', environment }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(String((error as Error).message)).toBe(
+      'VS Code has no profile named "Play": expected one of "Work".',
+    );
   });
 });
 

@@ -41,7 +41,7 @@ describe('routeProxyPath', () => {
 });
 
 describe('upstream paths', () => {
-  const pool = new UpstreamPool();
+  const pool = new UpstreamPool({ marker: 'this-proxy', port: () => 7421 });
   const target = pool.targetFor(gateway({ url: 'https://gw.example/team/sse?tenant=1' }));
 
   it('maps /mcp/<gateway> to the gateway URL and a longer path to the gateway origin', () => {
@@ -73,7 +73,14 @@ describe('upstream paths', () => {
       }),
     );
     expect(custom.credential).toEqual({ name: 'X-Authorization', valueParts: ['Token ', ''] });
-    expect(custom.fixedHeaders).toEqual(['Host', 'gw.example:8443', 'X-User-Pool-Id', 'pool-1']);
+    expect(custom.fixedHeaders).toEqual([
+      'Host',
+      'gw.example:8443',
+      'X-User-Pool-Id',
+      'pool-1',
+      'gatekey-via',
+      'this-proxy',
+    ]);
     expect([...custom.ownHeaderNames].sort()).toEqual([
       'host',
       'x-authorization',
@@ -94,13 +101,29 @@ describe('upstream paths', () => {
   });
 
   it('refuses plain http off loopback unless allowHttp', () => {
-    expect(pool.targetFor(gateway({ url: 'http://gw.example/mcp' })).refusal).toContain(
-      'plain http',
-    );
+    expect(
+      pool.targetFor(gateway({ url: 'http://gw.example/mcp' })).refusal?.problem.message,
+    ).toContain('plain http');
     expect(
       pool.targetFor(gateway({ url: 'http://gw.example/mcp', allowHttp: true })).refusal,
     ).toBeUndefined();
     for (const url of ['http://127.0.0.1:9/mcp', 'http://localhost:9/mcp', 'http://[::1]:9/mcp'])
       expect(pool.targetFor(gateway({ url })).refusal).toBeUndefined();
+  });
+
+  it("refuses a gateway on the proxy's own port, by any name that reaches it", () => {
+    for (const host of [
+      '127.0.0.1',
+      'localhost',
+      'LOCALHOST',
+      '[::1]',
+      '0.0.0.0',
+      '[::ffff:127.0.0.1]',
+    ])
+      expect(
+        pool.targetFor(gateway({ url: `http://${host}:7421/mcp/x` })).refusal?.status,
+        host,
+      ).toBe(508);
+    expect(pool.targetFor(gateway({ url: 'http://127.0.0.1:7422/mcp' })).refusal).toBeUndefined();
   });
 });

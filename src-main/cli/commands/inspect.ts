@@ -1,4 +1,4 @@
-import { formatInspection } from '../../core/jwt/index.js';
+import { formatInspection } from '../../core/jwt/format.js';
 import type { Command } from '../command.js';
 import { withSession } from '../context.js';
 import { print, printJson, readStdin, usageError } from '../output.js';

@@ -1,10 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { resolveHome } from '../../core/paths.js';
-import { startInstance } from '../../core/instance.js';
 import type { RunningInstance } from '../../core/instance.js';
 import { connectToInstance } from '../../core/api/http-client.js';
-import { runStdioBridge } from '../../core/proxy/index.js';
 import type { Command } from '../command.js';
 import { requireName } from '../command.js';
 import type { GlobalOptions } from '../context.js';
@@ -46,6 +44,7 @@ export const stdio: Command = {
     const running = await connectToInstance(home);
     const own = running ? undefined : await launch(context.globals, { port: 0 });
     const origin = running ? (await running.call('app.info', {})).proxyOrigin : own!.proxyOrigin;
+    const { runStdioBridge } = await import('../../core/proxy/stdio-bridge.js');
     try {
       await runStdioBridge({
         url: `${origin}/mcp/${name}`,
@@ -58,10 +57,12 @@ export const stdio: Command = {
   },
 };
 
-function launch(
+/** The core is loaded here, not at the top: the other commands start without it. */
+async function launch(
   globals: GlobalOptions,
   options: { port?: number; uiDir?: string },
 ): Promise<RunningInstance> {
+  const { startInstance } = await import('../../core/instance.js');
   return startInstance({
     home: resolveHome(globals.home),
     version,

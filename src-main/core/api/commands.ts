@@ -1,7 +1,5 @@
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { GatekeyError } from '../errors.js';
 import { GatewaySchema } from '../gateways/schema.js';
 import type { Gateway, GatewayInput } from '../gateways/schema.js';
@@ -12,7 +10,12 @@ import type { RequestLog } from '../proxy/index.js';
 import { discover } from '../oauth/index.js';
 import { decodeJwt, inspectToken, looksLikeJwt } from '../jwt/index.js';
 import type { InspectionContext } from '../jwt/index.js';
-import { CLIENT_IDS, clientConfig, writeClientConfig } from '../clients/index.js';
+import {
+  CLIENT_IDS,
+  clientConfig,
+  currentEnvironment,
+  writeClientConfig,
+} from '../clients/index.js';
 import type { ClientTarget, Environment } from '../clients/index.js';
 import { parseInput } from '../validation.js';
 import { commandInputs } from './contract.js';
@@ -81,7 +84,13 @@ export function createApi(deps: ApiDependencies): Api {
     name,
     localUrl: localUrl(name),
     gatekeyCommand: deps.gatekeyCommand,
+    home: deps.home,
   });
+  /** Workspace files go under the caller's folder; without one, none are offered. */
+  const clientEnvironment = (workspace: string | undefined): Environment => {
+    const base = deps.clientEnvironment ?? currentEnvironment();
+    return { ...base, workspace: workspace ?? base.workspace };
+  };
 
   async function view(gateway: Gateway): Promise<GatewayView> {
     // Listing must work with the keychain locked; the gateway's status says what is wrong.
@@ -252,14 +261,19 @@ export function createApi(deps: ApiDependencies): Api {
       return inspectToken(trimmed, context);
     },
     'log.recent': async (filter) => deps.log.recent(filter),
-    'clients.list': async ({ name }) =>
+    'clients.list': async ({ name, workspace }) =>
       CLIENT_IDS.map((client) =>
-        clientConfig(client, clientTarget(deps.store.require(name).name), deps.clientEnvironment),
+        clientConfig(
+          client,
+          clientTarget(deps.store.require(name).name),
+          clientEnvironment(workspace),
+        ),
       ),
-    'clients.write': async ({ name, client, scope }) =>
+    'clients.write': async ({ name, client, scope, profile, workspace }) =>
       writeClientConfig(client, clientTarget(deps.store.require(name).name), {
         scope,
-        environment: deps.clientEnvironment,
+        profile,
+        environment: clientEnvironment(workspace),
       }),
     'settings.get': async () => deps.store.settings(),
     'settings.update': async (patch) => deps.store.updateSettings(patch),
@@ -329,6 +343,11 @@ export function toApiError(error: unknown): {
 
 async function testConnection(url: string): Promise<ConnectionTest> {
   const started = performance.now();
+  // Loaded on first use: the MCP SDK is a large part of start-up time and memory otherwise.
+  const [{ Client }, { StreamableHTTPClientTransport }] = await Promise.all([
+    import('@modelcontextprotocol/sdk/client/index.js'),
+    import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+  ]);
   const client = new Client({ name: 'gatekey-connection-test', version: '1' });
   const transport = new StreamableHTTPClientTransport(new URL(url));
   const timeout = AbortSignal.timeout(CONNECTION_TEST_TIMEOUT_MS);

@@ -9,7 +9,7 @@ import type { DiscoveryResult, SignInProgress } from '../oauth/types.js';
 import type { GatewayStatus } from '../tokens/types.js';
 import type { InspectionReport } from '../jwt/types.js';
 import type { RequestLogEntry } from '../proxy/log-types.js';
-import type { ClientConfigPlan, WriteResult } from '../clients/types.js';
+import { CLIENT_IDS, type ClientConfigPlan, type WriteResult } from '../clients/types.js';
 
 const gatewayName = z.object({ name: z.string().min(1) });
 const tokenKind = z.enum(['access_token', 'id_token']);
@@ -20,7 +20,12 @@ const secretFields = {
   /** Cross-app access: the enterprise IdP's ID token. */
   idToken: z.string().optional(),
 };
-const clientId = z.enum(['vscode', 'cursor', 'claude-code', 'claude-desktop', 'kiro', 'windsurf']);
+const clientId = z.enum(CLIENT_IDS);
+/** The folder the user typed the command in: workspace files go there, not where the instance runs. */
+const workspaceFolder = z
+  .string()
+  .regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, 'expected an absolute path')
+  .optional();
 
 export const commandInputs = {
   'app.info': z.object({}),
@@ -47,10 +52,12 @@ export const commandInputs = {
     gateway: z.string().optional(),
     status: z.enum(['ok', 'error']).optional(),
   }),
-  'clients.list': gatewayName,
+  'clients.list': gatewayName.extend({ workspace: workspaceFolder }),
   'clients.write': gatewayName.extend({
     client: clientId,
     scope: z.enum(['user', 'workspace']).optional(),
+    profile: z.string().min(1).optional(),
+    workspace: workspaceFolder,
   }),
   'settings.get': z.object({}),
   'settings.update': z.object({
@@ -152,8 +159,6 @@ export interface GatekeyBridge {
   onEvent(listener: (event: ApiEvent) => void): () => void;
 }
 
-export const HTTP_API_PREFIX = '/api/';
-export const HTTP_EVENTS_PATH = '/api/events';
 /** The dashboard's session: in this header, or in this query parameter of the event stream. */
 export const SESSION_HEADER = 'x-gatekey-session';
 export const SESSION_QUERY = 'session';
@@ -161,7 +166,5 @@ export const SESSION_QUERY = 'session';
 export const DASHBOARD_LOGIN_PATH = '/';
 /** POST `{ ticket }` from a one-time login link: `{ session, expiresAt }`. */
 export const DASHBOARD_SESSION_PATH = '/ui/session';
-/** POST `{ nonce }`, without any secret: `{ proof }`, see instanceProof. */
-export const INSTANCE_PROOF_PATH = '/instance/proof';
 /** POST with the session header: ends that session. */
 export const DASHBOARD_LOGOUT_PATH = '/ui/logout';

@@ -1,4 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { request } from 'node:http';
 import { GatekeyError } from '../errors.js';
 import type { InstanceRecord } from '../instance-file.js';
 import {
@@ -8,11 +9,12 @@ import {
   readInstanceRecord,
 } from '../instance-file.js';
 import type { ApiClient, ApiEvent, CommandName, Envelope } from './contract.js';
-import { HTTP_API_PREFIX, HTTP_EVENTS_PATH, INSTANCE_PROOF_PATH } from './contract.js';
+import { HTTP_API_PREFIX, HTTP_EVENTS_PATH, INSTANCE_PROOF_PATH } from './http-paths.js';
 
-const PROOF_TIMEOUT_MS = 5000;
+/** Generous: a loaded machine can be slow, and a wait costs nothing secret. */
+const PROOF_TIMEOUT_MS = 20_000;
 
-export type InstanceCheck = 'proven' | 'not-running' | 'impostor';
+export type InstanceCheck = 'proven' | 'not-running' | 'silent' | 'impostor';
 
 /**
  * Whether the recorded instance is really there: its process alive, and whatever listens on its
@@ -22,22 +24,16 @@ export type InstanceCheck = 'proven' | 'not-running' | 'impostor';
 export async function checkInstance(record: InstanceRecord): Promise<InstanceCheck> {
   if (!isProcessAlive(record.pid)) return 'not-running';
   const nonce = randomBytes(32).toString('base64url');
-  let response: Response;
+  let answer: string;
   try {
-    response = await fetch(`http://127.0.0.1:${record.port}${INSTANCE_PROOF_PATH}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ nonce }),
-      redirect: 'error',
-      signal: AbortSignal.timeout(PROOF_TIMEOUT_MS),
+    answer = await post(record.port, INSTANCE_PROOF_PATH, JSON.stringify({ nonce }), {
+      timeoutMs: PROOF_TIMEOUT_MS,
     });
   } catch (error) {
-    return (error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED'
-      ? 'not-running'
-      : 'impostor';
+    if (isTimeout(error)) return 'silent';
+    return (error as { code?: string }).code === 'ECONNREFUSED' ? 'not-running' : 'impostor';
   }
-  const body: unknown = await response.json().catch(() => undefined);
-  const proof = (body as { result?: { proof?: unknown } } | undefined)?.result?.proof;
+  const proof = parseJson<{ result?: { proof?: unknown } }>(answer)?.result?.proof;
   const expected = Buffer.from(instanceProof(record.secret, nonce));
   return typeof proof === 'string' &&
     Buffer.byteLength(proof) === expected.length &&
@@ -55,6 +51,12 @@ export async function connectToInstance(home: string): Promise<ApiClient | undef
   if (!record) return undefined;
   const check = await checkInstance(record);
   if (check === 'not-running') return undefined;
+  if (check === 'silent')
+    throw new GatekeyError(
+      'instance_unreachable',
+      `The Gatekey recorded in ${instanceFile(home)} (pid ${record.pid}, port ${record.port}) did not answer within ${PROOF_TIMEOUT_MS / 1000} s; nothing was sent to it.`,
+      'Run the command again; if it keeps happening, restart Gatekey.',
+    );
   if (check === 'impostor')
     throw new GatekeyError(
       'instance_unverified',
@@ -71,6 +73,57 @@ export async function connectToInstance(home: string): Promise<ApiClient | undef
   }
 }
 
+function parseJson<T>(text: string): T | undefined {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** node:http reports an aborted request as an AbortError caused by the signal's TimeoutError. */
+function isTimeout(error: unknown): boolean {
+  const { name, cause } = error as { name?: string; cause?: { name?: string } };
+  return name === 'TimeoutError' || cause?.name === 'TimeoutError';
+}
+
+/**
+ * POSTs JSON to the instance on loopback and resolves to the answer's body, whatever its status.
+ * node:http rather than fetch: loading fetch (undici) would be a third of a cold command's time.
+ */
+function post(
+  port: number,
+  path: string,
+  body: string,
+  options: { authorization?: string; timeoutMs?: number },
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        agent: false,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          ...(options.authorization ? { authorization: options.authorization } : {}),
+        },
+        ...(options.timeoutMs ? { signal: AbortSignal.timeout(options.timeoutMs) } : {}),
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        response.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 export class HttpApiClient implements ApiClient {
   private readonly origin: string;
 
@@ -79,16 +132,16 @@ export class HttpApiClient implements ApiClient {
   }
 
   async call<C extends CommandName>(command: C, input: unknown): Promise<never> {
-    let response: Response;
+    let answer: string;
     try {
-      response = await fetch(`${this.origin}${HTTP_API_PREFIX}${command}`, {
-        method: 'POST',
-        headers: {
+      answer = await post(
+        this.record.port,
+        `${HTTP_API_PREFIX}${command}`,
+        JSON.stringify(input ?? {}),
+        {
           authorization: `Bearer ${this.record.secret}`,
-          'content-type': 'application/json',
         },
-        body: JSON.stringify(input ?? {}),
-      });
+      );
     } catch (error) {
       throw new GatekeyError(
         'instance_unreachable',
@@ -97,7 +150,7 @@ export class HttpApiClient implements ApiClient {
         { cause: error },
       );
     }
-    const envelope = (await response.json()) as Envelope<never>;
+    const envelope = JSON.parse(answer) as Envelope<never>;
     if ('error' in envelope) {
       const { code, message, hint, field } = envelope.error;
       throw new GatekeyError(code as never, message, hint, { field });

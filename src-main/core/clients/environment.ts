@@ -2,12 +2,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Environment } from './types.js';
 
-export function currentEnvironment(): Environment {
+export function currentEnvironment(workspace?: string): Environment {
   return {
     platform: process.platform,
     homedir: os.homedir(),
     env: process.env,
-    cwd: process.cwd(),
+    ...(workspace !== undefined && { workspace }),
   };
 }
 
@@ -16,16 +16,20 @@ export interface Locations {
   home(...segments: string[]): string;
   /** Electron's appData: %APPDATA%, ~/Library/Application Support, or $XDG_CONFIG_HOME (~/.config). */
   appData(...segments: string[]): string;
-  workspace(...segments: string[]): string;
+  /** Absent when no workspace folder was given. */
+  workspace?: (...segments: string[]) => string;
 }
 
 export function locationsFor(environment: Environment): Locations {
   const paths = environment.platform === 'win32' ? path.win32 : path.posix;
   const appDataDir = appDataDirectory(environment, paths);
+  const workspaceDir = environment.workspace;
   return {
     home: (...segments) => paths.join(environment.homedir, ...segments),
     appData: (...segments) => paths.join(appDataDir, ...segments),
-    workspace: (...segments) => paths.join(environment.cwd, ...segments),
+    ...(workspaceDir !== undefined && {
+      workspace: (...segments: string[]) => paths.join(workspaceDir, ...segments),
+    }),
   };
 }
 

@@ -2,6 +2,8 @@ import { GatekeyError } from '../errors.js';
 import { GATEWAY_NAME_PATTERN } from '../gateways/schema.js';
 import { CLIENTS } from './catalog.js';
 import { currentEnvironment, locationsFor } from './environment.js';
+
+export { currentEnvironment } from './environment.js';
 import { mergeJsonEntry } from './json-merge.js';
 import {
   CLIENT_IDS,
@@ -64,8 +66,16 @@ export async function writeClientConfig(
   target: ClientTarget,
   options: WriteOptions = {},
 ): Promise<WriteResult> {
-  const plan = clientConfig(client, target, options.environment);
-  const file = options.file ?? fileForScope(plan, options.scope);
+  const environment = options.environment ?? currentEnvironment();
+  if (options.scope === 'workspace' && environment.workspace === undefined) {
+    throw new GatekeyError(
+      'invalid_input',
+      'Expected the workspace folder to write into, got none.',
+      `Run \`gatekey config ${target.name} --client ${client} --write --workspace\` in the project folder.`,
+    );
+  }
+  const plan = clientConfig(client, target, environment);
+  const file = options.file ?? fileFor(plan, options.scope, options.profile);
   return mergeJsonEntry(
     file,
     { container: CLIENTS[client].serversKey, key: plan.entryKey },
@@ -73,14 +83,34 @@ export async function writeClientConfig(
   );
 }
 
-function fileForScope(plan: ClientConfigPlan, scope: ConfigScope | undefined): string {
-  const chosen = plan.files.find((file) => scope === undefined || file.scope === scope);
+function fileFor(
+  plan: ClientConfigPlan,
+  scope: ConfigScope | undefined,
+  profile: string | undefined,
+): string {
+  if (profile !== undefined) return profileFile(plan, profile);
+  const chosen = plan.files.find(
+    (file) => (scope === undefined || file.scope === scope) && file.profile === undefined,
+  );
   if (chosen) return chosen.path;
-  const offered = plan.files.map((file) => `"${file.scope}"`).join(' or ');
+  const offered = [...new Set(plan.files.map((file) => `"${file.scope}"`))].join(' or ');
   throw new GatekeyError(
     'invalid_input',
     `${plan.displayName} has no ${scope} config file that Gatekey writes: expected scope ${offered}.`,
     plan.command ? `Run \`${plan.command}\` instead.` : `Use scope ${offered}.`,
+  );
+}
+
+function profileFile(plan: ClientConfigPlan, profile: string): string {
+  const chosen = plan.files.find((file) => file.profile === profile);
+  if (chosen) return chosen.path;
+  const known = plan.files.flatMap((file) =>
+    file.profile === undefined ? [] : [`"${file.profile}"`],
+  );
+  throw new GatekeyError(
+    'invalid_input',
+    `${plan.displayName} has no profile named "${profile}": expected ${known.length > 0 ? `one of ${known.join(', ')}` : 'a profile besides Default, and found none'}.`,
+    `Create the profile in ${plan.displayName} first, or leave out --profile for the Default profile.`,
   );
 }
 

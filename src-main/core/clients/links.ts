@@ -1,8 +1,12 @@
 type Entry = Record<string, unknown>;
 
-/** VS Code's MCP URL handler: the `--add-mcp` object (name + entry), URL-encoded JSON. */
-export function vscodeInstallLink(name: string, entry: Entry): string {
-  return `vscode:mcp/install?${encodeURIComponent(JSON.stringify({ name, ...entry }))}`;
+/** VS Code's MCP URL handler (`vscode:` or `vscode-insiders:`): name + entry, URL-encoded JSON. */
+export function vscodeInstallLink(
+  scheme: 'vscode' | 'vscode-insiders',
+  name: string,
+  entry: Entry,
+): string {
+  return `${scheme}:mcp/install?${encodeURIComponent(JSON.stringify({ name, ...entry }))}`;
 }
 
 /** Cursor's deeplink: the mcp.json entry as base64 JSON. */

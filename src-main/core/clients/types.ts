@@ -1,10 +1,12 @@
 export const CLIENT_IDS = [
   'vscode',
+  'vscode-insiders',
   'cursor',
   'claude-code',
   'claude-desktop',
   'kiro',
   'windsurf',
+  'gemini-cli',
 ] as const;
 export type ClientId = (typeof CLIENT_IDS)[number];
 
@@ -14,8 +16,13 @@ export type ConfigScope = 'user' | 'workspace';
 export interface ClientTarget {
   name: string;
   localUrl: string;
-  /** How to run `gatekey`, for clients that only start stdio servers (Claude Desktop). */
+  /**
+   * How to run `gatekey`, for clients that only start stdio servers (Claude Desktop): an absolute
+   * program, since a desktop app starts it with a bare environment and a minimal PATH.
+   */
   gatekeyCommand: { command: string; args: string[] };
+  /** The Gatekey home the entry's `gatekey stdio` must use: the bare environment has no GATEKEY_HOME. */
+  home: string;
 }
 
 /** Where the user's files live; a parameter so that paths for every OS can be computed and tested. */
@@ -24,12 +31,18 @@ export interface Environment {
   platform: string;
   homedir: string;
   env: Readonly<Record<string, string | undefined>>;
-  cwd: string;
+  /**
+   * The folder where the user asked for the config (the CLI's working directory), for
+   * workspace-scoped files. Without one (the window) no workspace file is offered.
+   */
+  workspace?: string;
 }
 
 export interface ConfigFileLocation {
   scope: ConfigScope;
   path: string;
+  /** The VS Code profile (other than Default) whose user file this is, by name. */
+  profile?: string;
 }
 
 export interface ClientConfigPlan {
@@ -52,6 +65,8 @@ export interface WriteOptions {
   /** An explicit file; otherwise the plan's file for `scope` (default: its first file). */
   file?: string;
   scope?: ConfigScope;
+  /** A VS Code profile other than Default, by name: its user file. */
+  profile?: string;
   environment?: Environment;
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isSendableHeaderValue } from '../proxy/header-text.js';
+import { isReservedHeaderName, isSendableHeaderValue } from '../proxy/header-text.js';
 
 export const GATEWAY_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 export const DEFAULT_HEADER_TEMPLATE = 'Authorization: Bearer {token}';
@@ -26,12 +26,28 @@ const httpsUrl = z
 const HEADER_TEMPLATE_MESSAGE =
   'expected "Header-Name: value with {token}", e.g. "Authorization: Bearer {token}"';
 
+/** `"Host" frames the request or belongs to one connection: …` for a name Gatekey sets itself. */
+function reservedHeaderMessage(name: string): string {
+  return `"${name}" frames the request or belongs to one connection, so only Gatekey sets it; remove it and use an end-to-end header`;
+}
+
 const headerTemplate = z
   .string()
   .regex(/^[A-Za-z0-9-]+:.*\{token\}.*$/, { message: HEADER_TEMPLATE_MESSAGE })
-  .refine(isSendableHeaderValue, { message: HEADER_TEMPLATE_MESSAGE });
+  .refine(isSendableHeaderValue, { message: HEADER_TEMPLATE_MESSAGE })
+  .superRefine((template, context) => {
+    const name = template.slice(0, template.indexOf(':'));
+    if (isReservedHeaderName(name))
+      context.addIssue({ code: 'custom', message: reservedHeaderMessage(name) });
+  });
 
-const headerName = z.string().regex(/^[A-Za-z0-9-]+$/, { message: 'expected a header name' });
+const headerName = z
+  .string()
+  .regex(/^[A-Za-z0-9-]+$/, { message: 'expected a header name' })
+  .superRefine((name, context) => {
+    if (isReservedHeaderName(name))
+      context.addIssue({ code: 'custom', message: reservedHeaderMessage(name) });
+  });
 
 const headerValue = z.string().refine(isSendableHeaderValue, {
   message: 'expected a header value without control characters or line breaks',

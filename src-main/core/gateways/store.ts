@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { GatekeyError } from '../errors.js';
 import { readTextIfExists, runtimeFile, writePrivateFile } from '../paths.js';
 import { describeIssues, invalidInput } from '../validation.js';
+import { leadsToOwnPort } from './own-port.js';
 import {
   GatewaySchema,
   SettingsSchema,
@@ -64,6 +65,17 @@ function parseGateway(input: GatewayInput): Gateway {
   const result = GatewaySchema.safeParse(input);
   if (result.success) return result.data;
   throw invalidInput(input.name ? `Gateway "${input.name}"` : 'The gateway', result.error);
+}
+
+/** A gateway on Gatekey's own port would forward every request back to Gatekey. */
+function refuseOwnPort(gateway: Gateway, settings: Settings): void {
+  if (settings.port === 0 || !leadsToOwnPort(gateway.url, settings.port)) return;
+  throw new GatekeyError(
+    'invalid_input',
+    `Gateway "${gateway.name}" would lead back to Gatekey itself: ${gateway.url} is on Gatekey's own port ${settings.port}.`,
+    `Use the real MCP server's URL: gatekey edit ${gateway.name} --url https://<gateway>/mcp`,
+    { field: 'url' },
+  );
 }
 
 function parseSettings(input: SettingsInput): Settings {
@@ -134,6 +146,7 @@ export class GatewayStore {
   add(input: GatewayInput): Gateway {
     const gateway = parseGateway(input);
     return this.#edit((config) => {
+      refuseOwnPort(gateway, config.settings);
       if (config.gateways.some((existing) => existing.name === gateway.name))
         throw new GatekeyError(
           'gateway_exists',
@@ -156,6 +169,7 @@ export class GatewayStore {
     return this.#edit((config) => {
       const { index, gateway } = this.#locate(config, name);
       const updated = parseGateway({ ...gateway, ...patch, name });
+      refuseOwnPort(updated, config.settings);
       config.gateways[index] = updated;
       return updated;
     });

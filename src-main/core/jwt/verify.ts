@@ -1,4 +1,7 @@
-import { compactVerify, createRemoteJWKSet, errors } from 'jose';
+// jose by its subpaths: the whole package is 47 modules, and start-up loads what is imported.
+import * as errors from 'jose/errors';
+import { createRemoteJWKSet } from 'jose/jwks/remote';
+import { compactVerify } from 'jose/jws/compact/verify';
 import type { Diagnostic, InspectionContext, SignatureReport } from './types.js';
 
 type RemoteJwks = ReturnType<typeof createRemoteJWKSet>;

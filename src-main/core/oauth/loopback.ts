@@ -31,11 +31,10 @@ export async function listenForAuthorizationCallback(
   options: CallbackListenerOptions,
 ): Promise<AuthorizationCallbackListener> {
   const configured = loopbackRedirect(options.redirectUri, options.idp.gatewayName);
-  const server = createServer();
-  await listen(server, configured, options.idp.gatewayName);
+  const servers = await listenOnRedirect(configured, options.idp.gatewayName);
   const redirect = new URL(configured);
-  redirect.port = String((server.address() as AddressInfo).port);
-  return new AuthorizationCallbackListener(server, redirect, options);
+  redirect.port = String((servers[0]!.address() as AddressInfo).port);
+  return new AuthorizationCallbackListener(servers, redirect, options);
 }
 
 export class AuthorizationCallbackListener {
@@ -45,12 +44,14 @@ export class AuthorizationCallbackListener {
   private onOutcome?: (outcome: CallbackOutcome) => void;
 
   constructor(
-    private readonly server: Server,
+    /** One per address the redirect's host name reaches (two for `localhost`). */
+    private readonly servers: readonly Server[],
     private readonly redirect: URL,
     private readonly options: CallbackListenerOptions,
   ) {
     this.redirectUri = redirect.href;
-    server.on('request', (request, response) => this.handle(request, response));
+    for (const server of servers)
+      server.on('request', (request, response) => this.handle(request, response));
   }
 
   /**
@@ -78,12 +79,7 @@ export class AuthorizationCallbackListener {
    */
   async close(): Promise<void> {
     this.settle({ error: signInCancelled(this.options.idp.gatewayName) });
-    const cutLingering = setTimeout(() => this.server.closeAllConnections(), CLOSE_GRACE_MS);
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeIdleConnections();
-    });
-    clearTimeout(cutLingering);
+    await Promise.all(this.servers.map(closeServer));
   }
 
   private waitForCallback(timeoutMs: number, signal?: AbortSignal): Promise<ReceivedCallback> {
@@ -165,6 +161,16 @@ export class AuthorizationCallbackListener {
   }
 }
 
+/** Closes `server`; pages already sent get a moment to reach the browser. */
+async function closeServer(server: Server): Promise<void> {
+  const cutLingering = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+  clearTimeout(cutLingering);
+}
+
 function reply(response: ServerResponse, status: number, html: string): void {
   response.writeHead(status, CALLBACK_PAGE_HEADERS).end(html);
 }
@@ -180,19 +186,44 @@ function loopbackRedirect(redirectUri: string, gatewayName: string): URL {
   );
 }
 
-async function listen(server: Server, redirect: URL, gatewayName: string): Promise<void> {
-  // `localhost` is bound as 127.0.0.1 so nothing but loopback is ever bound.
-  const host =
-    redirect.hostname === 'localhost' ? '127.0.0.1' : redirect.hostname.replace(/^\[|\]$/g, '');
+/** Free ports tried for a `localhost:0` redirect before giving up: another program may hold ::1. */
+const LOCALHOST_PORT_ATTEMPTS = 5;
+/** Errors that say this machine has no IPv6 loopback, so no one can listen on [::1] either. */
+const NO_IPV6_LOOPBACK = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT']);
+
+/**
+ * Listens on the redirect's address. A browser may connect to `localhost` on 127.0.0.1 or on
+ * ::1, so both are held on the same port: another program (another user's) listening on the
+ * other one would otherwise receive the code and the state.
+ */
+async function listenOnRedirect(redirect: URL, gatewayName: string): Promise<Server[]> {
   const port = Number(redirect.port || 80);
-  await new Promise<void>((resolve, reject) => {
+  const listenOrExplain = (host: string, onPort: number) =>
+    listen(host, onPort).catch((error: unknown) => {
+      throw listenFailure(error, host, onPort, gatewayName);
+    });
+  if (redirect.hostname !== 'localhost')
+    return [await listenOrExplain(redirect.hostname.replace(/^\[|\]$/g, ''), port)];
+  for (let attempt = 1; ; attempt++) {
+    const ipv4 = await listenOrExplain('127.0.0.1', port);
+    const heldPort = (ipv4.address() as AddressInfo).port;
+    const ipv6 = await listen('::1', heldPort).catch((error: NodeJS.ErrnoException) => error);
+    if (!(ipv6 instanceof Error)) return [ipv4, ipv6];
+    if (NO_IPV6_LOOPBACK.has(ipv6.code ?? '')) return [ipv4];
+    await closeServer(ipv4);
+    if (port !== 0 || attempt === LOCALHOST_PORT_ATTEMPTS)
+      throw listenFailure(ipv6, '::1', heldPort, gatewayName);
+  }
+}
+
+function listen(host: string, port: number): Promise<Server> {
+  const server = createServer();
+  return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
       server.off('error', reject);
-      resolve();
+      resolve(server);
     });
-  }).catch((error: unknown) => {
-    throw listenFailure(error, host, port, gatewayName);
   });
 }
 
@@ -204,17 +235,20 @@ function listenFailure(
 ): GatekeyError {
   const code = (error as NodeJS.ErrnoException).code;
   const change = `gatekey edit ${gatewayName} --redirect-uri http://127.0.0.1:<other port>/callback (the IdP's allowed callback URLs must list the same URI)`;
+  const address = host.includes(':') ? `[${host}]` : host;
+  // For `localhost` the browser may use either address: the other program could get the code.
+  const why = host === '::1' ? ' (localhost also means ::1, and the browser may go there)' : '';
   if (code === 'EADDRINUSE') {
     return new GatekeyError(
       'port_in_use',
-      `Port ${port} on ${host} is already in use, so Gatekey cannot receive the sign-in callback there.`,
+      `Port ${port} on ${address} is already in use${why}, so Gatekey cannot receive the sign-in callback there.`,
       `Stop the program that uses port ${port}, or change the redirect URI: ${change}`,
       { cause: error },
     );
   }
   return new GatekeyError(
     'config_invalid',
-    `Gatekey cannot listen on ${host}:${port} for the sign-in callback: ${code ?? String(error)}.`,
+    `Gatekey cannot listen on ${address}:${port} for the sign-in callback: ${code ?? String(error)}.`,
     `Change the redirect URI: ${change}`,
     { cause: error },
   );

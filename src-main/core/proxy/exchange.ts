@@ -105,7 +105,7 @@ export class Exchange implements ResponseHandler {
   forward(gateway: Gateway): void {
     const target = this.settings.pool.targetFor(gateway);
     if (target.refusal !== undefined)
-      return this.fail(502, problems.plainHttp(gateway.name, target.refusal));
+      return this.fail(target.refusal.status, target.refusal.problem);
     const tokens = this.settings.tokens;
     const cached = target.credential ? tokens.cachedToken(gateway) : undefined;
     const fetched =

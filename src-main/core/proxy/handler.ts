@@ -1,16 +1,18 @@
+import { randomBytes } from 'node:crypto';
 import type { Gateway } from '../gateways/schema.js';
 import type { TokenProvider } from '../tokens/types.js';
 import { answerPreflight } from './cors.js';
 import { Exchange } from './exchange.js';
 import type { GuardVerdict } from './guard.js';
 import { guardLocalRequest, isBrowserNavigation, NAVIGATION_REFUSED } from './guard.js';
+import { LOOP_MARKER_HEADER } from './header-text.js';
 import type { LocalRequest, LocalResponse } from './local-http.js';
 import { rpcErrorBody, sendJson } from './jsonrpc.js';
 import { problems } from './problems.js';
 import { RequestLog } from './request-log.js';
 import type { ProxyRoute } from './routes.js';
 import { routeProxyPath } from './routes.js';
-import { UpstreamPool } from './upstream.js';
+import { LOOP_DETECTED, UpstreamPool } from './upstream.js';
 
 export interface ProxyOptions {
   /** 7421 in production, 0 (any free port) in tests. */
@@ -74,7 +76,9 @@ function answerWithoutGateway(
 export function createProxyHandler(
   options: ProxyOptions & { publicOrigin: () => string },
 ): ProxyHandler {
-  const pool = new UpstreamPool();
+  const currentPort = portOf(options.publicOrigin);
+  const marker = randomBytes(9).toString('base64url');
+  const pool = new UpstreamPool({ marker, port: currentPort });
   const settings = {
     tokens: options.tokens,
     log: options.log ?? new RequestLog(),
@@ -83,7 +87,6 @@ export function createProxyHandler(
     maxRetryBodyBytes: options.maxRetryBodyBytes ?? DEFAULT_MAX_RETRY_BODY_BYTES,
   };
   const allowedOrigins = options.allowedOrigins ?? (() => []);
-  const currentPort = portOf(options.publicOrigin);
 
   function handle(req: LocalRequest, res: LocalResponse): void {
     const route = routeProxyPath(req.url ?? '/');
@@ -96,6 +99,8 @@ export function createProxyHandler(
     const exchange = new Exchange(settings, req, res, route, origin);
     if (!verdict.ok) return exchange.fail(verdict.status, problems.refused(verdict.reason));
     if (req.method === 'OPTIONS' && origin !== undefined) return answerPreflight(req, res, origin);
+    if (req.headers[LOOP_MARKER_HEADER]?.includes(marker))
+      return exchange.fail(LOOP_DETECTED, problems.cameBack(route.gateway));
     const gateway = options.gateways.get(route.gateway);
     if (gateway === undefined) return exchange.fail(404, problems.unknownGateway(route.gateway));
     exchange.forward(gateway);

@@ -1,8 +1,8 @@
 /**
- * Which headers cross the proxy. Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection,
- * and the IDE's credentials and forwarding claims must never reach the gateway.
+ * Which headers cross the proxy. Hop-by-hop headers belong to one connection, and the IDE's
+ * credentials and forwarding claims must never reach the gateway.
  */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+import { HOP_BY_HOP } from './header-text.js';
 
 const NOT_FORWARDED_UPSTREAM = new Set([
   ...HOP_BY_HOP,

@@ -3,6 +3,7 @@
  * framed by one Content-Length or by chunked coding. Anything else, from an HTTP/1.0 client or an
  * `Expect` to a syntax error, is left to node:http, which has answers for all of it.
  */
+import { LOOP_MARKER_HEADER } from './header-text.js';
 import type { BodyFraming } from './http1-syntax.js';
 import { DECIMAL, lists, NO_BODY, readHeaderLine } from './http1-syntax.js';
 import type { LocalRequestHeaders } from './local-http.js';
@@ -33,6 +34,7 @@ const NAMED = new Set<string>([
   'sec-fetch-dest',
   'accept',
   'access-control-request-headers',
+  LOOP_MARKER_HEADER,
 ]);
 /** Headers whose handling node:http owns: 100-continue, 417, protocol upgrades. */
 const LEFT_TO_NODE = new Set(['expect', 'upgrade']);

@@ -10,4 +10,3 @@ export { sameUserAdmission } from './peer-user.js';
 export { isProxyPath } from './routes.js';
 export type { RunningProxy } from './server.js';
 export { listenOnLoopback, startProxy } from './server.js';
-export { runStdioBridge } from './stdio-bridge.js';

@@ -15,6 +15,8 @@ export interface LocalRequestHeaders {
   'sec-fetch-dest'?: string | string[] | undefined;
   accept?: string | undefined;
   'access-control-request-headers'?: string | undefined;
+  /** The loop marker (header-text's LOOP_MARKER_HEADER): the proxies a request passed through. */
+  'gatekey-via'?: string | undefined;
 }
 
 /** A request body read as events, as a paused Readable gives it. */

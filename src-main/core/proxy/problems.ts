@@ -80,6 +80,18 @@ export const problems = {
       'The request names no gateway.',
       `Point the client at http://127.0.0.1:${port}/mcp/<gateway>; run gatekey list to see the names.`,
     ),
+  leadsToItself: (gateway: string, url: string, port: number) =>
+    new GatekeyError(
+      'config_invalid',
+      `Gateway "${gateway}" leads back to this Gatekey: its URL ${url} is the proxy's own port ${port}, so each request would be forwarded to itself.`,
+      `Point it at the real MCP server: gatekey edit ${gateway} --url https://<gateway>/mcp`,
+    ),
+  cameBack: (gateway: string) =>
+    new GatekeyError(
+      'config_invalid',
+      `The request for "${gateway}" already passed through this Gatekey, which forwarded it: a gateway URL leads back to the proxy through another name, port or a server that forwards to it.`,
+      'Run gatekey list and point that gateway at the real MCP server: gatekey edit <name> --url https://<gateway>/mcp',
+    ),
   refused: (reason: string) => new GatekeyError('unauthorized', reason),
   clientLeft: 'The client closed the connection before the answer was complete.',
 };

@@ -1,7 +1,10 @@
+import type { GatekeyError } from '../errors.js';
+import { leadsToOwnPort } from '../gateways/own-port.js';
 import type { Gateway } from '../gateways/schema.js';
 import type { Http1Origin } from './http1-client.js';
 import { Http1Client } from './http1-client.js';
-import { isSendableHeaderValue } from './header-text.js';
+import { isSendableHeaderValue, LOOP_MARKER_HEADER } from './header-text.js';
+import { problems } from './problems.js';
 
 /** How the proxy reaches one gateway, worked out once per gateway definition. */
 export interface UpstreamTarget extends Http1Origin {
@@ -9,15 +12,26 @@ export interface UpstreamTarget extends Http1Origin {
   readonly url: string;
   /** The gateway URL's path and query: what `/mcp/<name>` maps to. */
   readonly path: string;
-  /** Host and the gateway's extraHeaders, as alternating names and values. */
+  /** Host, the gateway's extraHeaders and the loop marker, as alternating names and values. */
   readonly fixedHeaders: readonly string[];
   /** Lower-case names of the headers the proxy sets, so the IDE's copies are dropped. */
   readonly ownHeaderNames: ReadonlySet<string>;
   /** The header the token travels in, absent for `auth: 'none'`. */
   readonly credential?: { name: string; valueParts: readonly string[] };
-  /** Why no request may go there (plain http off loopback without `allowHttp`). */
-  readonly refusal?: string;
+  /** Why no request may go there: plain http off loopback without `allowHttp`, or a loop. */
+  readonly refusal?: { status: number; problem: GatekeyError };
 }
+
+/** This proxy, as its upstream requests must not reach it again. */
+export interface OwnListener {
+  /** The value of the loop marker header on every request this proxy forwards. */
+  readonly marker: string;
+  /** The port the proxy listens on. */
+  port(): number;
+}
+
+/** 508 Loop Detected (RFC 5842). */
+export const LOOP_DETECTED = 508;
 
 function isLoopbackHost(hostname: string): boolean {
   return (
@@ -39,10 +53,16 @@ function parseHeaderTemplate(template: string): { name: string; valueParts: stri
   };
 }
 
-function plainHttpRefusal(gateway: Gateway, url: URL): string | undefined {
+function refusalFor(gateway: Gateway, url: URL, ownPort: number): UpstreamTarget['refusal'] {
+  if (leadsToOwnPort(gateway.url, ownPort))
+    return {
+      status: LOOP_DETECTED,
+      problem: problems.leadsToItself(gateway.name, gateway.url, ownPort),
+    };
   if (url.protocol !== 'http:' || gateway.allowHttp || isLoopbackHost(url.hostname))
     return undefined;
-  return `Gateway "${gateway.name}" uses plain http to ${url.host}, which would expose its tokens on the network.`;
+  const reason = `Gateway "${gateway.name}" uses plain http to ${url.host}, which would expose its tokens on the network.`;
+  return { status: 502, problem: problems.plainHttp(gateway.name, reason) };
 }
 
 interface PreparedTarget {
@@ -54,6 +74,9 @@ interface PreparedTarget {
 /** Keep-alive connection pools to the upstreams, and each gateway's prepared target. */
 export class UpstreamPool {
   readonly client = new Http1Client();
+
+  constructor(private readonly own: OwnListener) {}
+
   /** By gateway name: the target, and the definition it was made from. */
   private readonly targets = new Map<string, PreparedTarget>();
   /** The last token each target's was checked with: a token is checked once, not per request. */
@@ -91,7 +114,7 @@ export class UpstreamPool {
     const extraHeaders = Object.entries(gateway.extraHeaders ?? {});
     const ownHeaderNames = new Set(['host', ...extraHeaders.map(([name]) => name.toLowerCase())]);
     if (credential) ownHeaderNames.add(credential.name.toLowerCase());
-    const refusal = plainHttpRefusal(gateway, url);
+    const refusal = refusalFor(gateway, url, this.own.port());
     return {
       url: gateway.url,
       secure: isHttps,
@@ -99,7 +122,7 @@ export class UpstreamPool {
       port: Number(url.port) || (isHttps ? 443 : 80),
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
-      fixedHeaders: ['Host', url.host, ...extraHeaders.flat()],
+      fixedHeaders: ['Host', url.host, ...extraHeaders.flat(), LOOP_MARKER_HEADER, this.own.marker],
       ownHeaderNames,
       ...(credential ? { credential } : {}),
       ...(refusal ? { refusal } : {}),

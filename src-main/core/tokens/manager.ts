@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { decodeJwt } from 'jose';
+import { decodeJwt } from 'jose/jwt/decode';
 import { GatekeyError } from '../errors.js';
 import type { Gateway } from '../gateways/schema.js';
 import type { GatewayStore } from '../gateways/store.js';
@@ -418,7 +418,7 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
           this.#adopt(entry, gateway, secrets?.tokens);
         });
       } catch (error) {
-        entry.lastError = this.#errorRecord(asGatekeyError(error), entry.lastError);
+        entry.lastError = this.#errorRecord(asGatekeyError(error));
         this.#publish(entry);
         throw error;
       }
@@ -517,13 +517,13 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
     if (!survivor) {
       entry.needsSignIn = true;
       entry.retryAt = undefined;
-      entry.lastError = this.#errorRecord(failure, entry.lastError);
+      entry.lastError = this.#errorRecord(failure);
     }
     return failure;
   }
 
   #retryLater(entry: Entry, failure: GatekeyError): GatekeyError {
-    entry.lastError = this.#errorRecord(failure, entry.lastError);
+    entry.lastError = this.#errorRecord(failure);
     entry.failures += 1;
     entry.retryAt = this.#now() + backoffDelay(this.#retry, entry.failures);
     return failure;
@@ -545,8 +545,7 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
       entry.stepUpScopes = undefined;
     } catch (error) {
       const failure = asGatekeyError(error);
-      if (failure.code !== 'sign_in_cancelled')
-        entry.lastError = this.#errorRecord(failure, entry.lastError);
+      if (failure.code !== 'sign_in_cancelled') entry.lastError = this.#errorRecord(failure);
       throw failure;
     } finally {
       entry.activeSignIns -= 1;
@@ -618,8 +617,8 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
   }
 
   /** The same failure again keeps its first time: the UI shows how long it has lasted. */
-  #errorRecord(failure: GatekeyError, previous: ErrorRecord | undefined): ErrorRecord {
-    if (previous?.code === failure.code && previous.message === failure.message) return previous;
+  /** Each failure is news with its own time, even the same one again (the tray counts them). */
+  #errorRecord(failure: GatekeyError): ErrorRecord {
     return {
       code: failure.code,
       message: failure.message,

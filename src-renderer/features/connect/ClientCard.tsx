@@ -22,12 +22,19 @@ function WriteButtons({ gateway, plan }: { gateway: string; plan: ClientConfigPl
       <div className="button-row">
         {plan.files.map((file) => (
           <Button
-            key={file.scope}
+            key={file.path}
             size="sm"
             icon="plus"
             pending={write.pending}
-            title={`${file.scope === 'user' ? 'For every project' : 'For this workspace'}: ${file.path}`}
-            onClick={() => write.run({ name: gateway, client: plan.client, scope: file.scope })}
+            title={`${file.profile === undefined ? 'For every project' : `For the profile "${file.profile}"`}: ${file.path}`}
+            onClick={() =>
+              write.run({
+                name: gateway,
+                client: plan.client,
+                scope: file.scope,
+                profile: file.profile,
+              })
+            }
           >
             Add to <code>{file.path}</code>
           </Button>

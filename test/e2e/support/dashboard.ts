@@ -54,7 +54,6 @@ export async function startDashboard(uiDir: string): Promise<Dashboard> {
     clientEnvironment: {
       platform: process.platform,
       homedir: clientHome,
-      cwd: clientHome,
       env: {},
     },
   });
