@@ -19,7 +19,11 @@ import { hasChromium, launchChromium, NO_CHROMIUM_MESSAGE } from './support/chro
 if (!hasChromium) console.warn(NO_CHROMIUM_MESSAGE);
 
 const STATE = 'state-of-this-sign-in-0123456789';
-const idp = { gatewayName: 'work', issuer: 'https://idp.example.com' };
+const idp = {
+  gatewayName: 'work',
+  issuer: 'https://idp.example.com',
+  step: 'authorization' as const,
+};
 
 /** Runs as `nobody` when the test is root (another user, as in the review), else as the test. */
 const AS_ANOTHER_USER = process.getuid?.() === 0 ? ['runuser', '-u', 'nobody', '--'] : [];

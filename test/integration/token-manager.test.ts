@@ -74,6 +74,21 @@ const pkceGateway = (overrides: Partial<GatewayInput> = {}): GatewayInput => ({
   ...overrides,
 });
 
+/** A profile with one client-credentials gateway, `service`, holding `clientSecret`. */
+async function machineProfile(clientSecret: string | undefined): Promise<Profile> {
+  const profile = new Profile();
+  profile.store.add({
+    name: 'service',
+    url: 'http://127.0.0.1:9/mcp',
+    auth: 'client_credentials',
+    issuer: idp.issuer,
+    clientId: idp.clients.confidentialBasic.clientId,
+    tokenEndpointAuthMethod: 'client_secret_basic',
+  });
+  await profile.secrets.write('service', { clientSecret });
+  return profile;
+}
+
 async function signedInProfile(overrides: Partial<GatewayInput> = {}, retry = FAST_RETRY) {
   const profile = new Profile();
   profile.store.add(pkceGateway(overrides));
@@ -324,17 +339,7 @@ describe('TokenManager with the real IdP, OAuth engine and keychain', () => {
 
 describe('TokenManager for gateways without a person', () => {
   it('client credentials: fetches a token at start and a new one when due', async () => {
-    const profile = new Profile();
-    const client = idp.clients.confidentialBasic;
-    profile.store.add({
-      name: 'service',
-      url: 'http://127.0.0.1:9/mcp',
-      auth: 'client_credentials',
-      issuer: idp.issuer,
-      clientId: client.clientId,
-      tokenEndpointAuthMethod: 'client_secret_basic',
-    });
-    await profile.secrets.write('service', { clientSecret: client.clientSecret });
+    const profile = await machineProfile(idp.clients.confidentialBasic.clientSecret);
     const manager = profile.manager();
     await manager.start();
 
@@ -350,6 +355,30 @@ describe('TokenManager for gateways without a person', () => {
     expect(await manager.tokenFor('service')).not.toBe(firstToken);
     expect(idp.tokenRequests('client_credentials')).toBe(2);
     expect(profile.browserOpens).toBe(0);
+  });
+
+  it('a refused client (invalid_client) is not retried in the background, only when asked or reconfigured', async () => {
+    const client = idp.clients.confidentialBasic;
+    const profile = await machineProfile('not-the-secret');
+    idp.resetCounters();
+    const manager = profile.manager();
+    await manager.start();
+
+    const refused = await statusWhere(manager, 'service', inState('error'));
+    expect(refused.lastError).toMatchObject({ code: 'invalid_client' });
+    expect((await rejection(manager.tokenFor('service'))).code).toBe('invalid_client');
+    // FAST_RETRY would have tried about ten times by now.
+    await sleep(FAST_RETRY.maxMs * 10);
+    expect(idp.tokenRequests('client_credentials')).toBe(1);
+    expect(manager.status('service').state).toBe('error');
+
+    expect((await rejection(manager.refreshNow('service'))).code).toBe('invalid_client');
+    expect(idp.tokenRequests('client_credentials')).toBe(2);
+
+    await profile.secrets.write('service', { clientSecret: client.clientSecret });
+    await manager.reload('service');
+    await statusWhere(manager, 'service', inState('signed-in'));
+    expect(idp.tokenRequests('client_credentials')).toBe(3);
   });
 
   it("auth 'none': always signed in, with no token", async () => {

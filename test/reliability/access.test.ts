@@ -155,7 +155,11 @@ describe('who may use the proxy', () => {
 });
 
 describe('the OAuth callback listener', () => {
-  const idp = { gatewayName: 'work', issuer: 'https://idp.example.com' };
+  const idp = {
+    gatewayName: 'work',
+    issuer: 'https://idp.example.com',
+    step: 'authorization' as const,
+  };
 
   async function listener(expectedState: string) {
     const callback = await listenForAuthorizationCallback({

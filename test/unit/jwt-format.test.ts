@@ -24,7 +24,7 @@ beforeAll(async () => {
     iss: 'https://idp.example.com',
     aud: 'https://gateway.example.com/mcp',
     scope: 'mcp:read',
-    name: `Mallory${ANSI_ESCAPE}31m\nInjected`,
+    name: `Mallory${ANSI_ESCAPE}31m\nInjected\u001b]0;pwned\u0007!`,
     iat: NOW - 300,
     exp: NOW - 120,
   })
@@ -85,7 +85,7 @@ describe('formatInspection', () => {
   it('keeps control characters from claims out of the terminal, and colours only when asked', () => {
     const plain = formatInspection(report);
     expect(plain).not.toContain(ANSI_ESCAPE);
-    expect(plain).toContain('  name   Mallory [31m Injected\n');
+    expect(plain).toContain('  name   Mallory Injected!\n');
     const coloured = formatInspection(report, { color: true });
     expect(coloured).toContain('\u001b[31m✗ Token expired\u001b[0m');
     expect(coloured).not.toContain(`Mallory${ANSI_ESCAPE}`);

@@ -1,4 +1,5 @@
 import type { Diagnostic, InspectionReport, Severity, SignatureReport, TimeInfo } from './types.js';
+import { printable } from '../printable.js';
 
 export interface FormatOptions {
   /** ANSI colours, for a terminal. Default false. */
@@ -116,12 +117,6 @@ function describeValue(value: unknown): string {
 function row(key: string, value: string, keyWidth: number): string {
   const line = `${INDENT}${truncate(printable(key), keyWidth).padEnd(keyWidth)}  ${printable(value)}`;
   return truncate(line, WIDTH);
-}
-
-/** Claims are untrusted: a control character in one must not move the cursor or recolour the terminal. */
-function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
 }
 
 function truncate(text: string, width: number): string {

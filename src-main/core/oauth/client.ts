@@ -20,7 +20,8 @@ import {
 } from '../gateways/schema.js';
 import type { ClientRegistration, GatewaySecrets, SecretStore } from '../secrets/types.js';
 import type { Discovery } from './discovery.js';
-import { callIdp, type IdpContext } from './idp-errors.js';
+import { callIdp, type IdpContext, type IdpStep } from './idp-errors.js';
+import { stringArray } from './json.js';
 import { postRegistration } from './registration.js';
 import { fetchForOpenidClient, type HttpContext } from './transport.js';
 
@@ -52,8 +53,13 @@ export interface OAuthClient {
   source: 'configured' | 'metadata-document' | 'stored-registration' | 'new-registration';
 }
 
-export function idpContext({ gateway, discovery }: ClientContext): IdpContext {
-  return { gatewayName: gateway.name, issuer: discovery.metadata.issuer };
+export function idpContext({ gateway, discovery }: ClientContext, step: IdpStep): IdpContext {
+  return {
+    gatewayName: gateway.name,
+    issuer: discovery.metadata.issuer,
+    step,
+    resource: discovery.result.resource,
+  };
 }
 
 /** An openid-client Configuration for one request sequence, bound to the caller's signal. */
@@ -121,13 +127,11 @@ export async function dropRegistration({ gateway, secrets }: ClientContext): Pro
   await secrets.write(gateway.name, rest);
 }
 
-async function configuredClient({
-  gateway,
-  secrets,
-}: ClientContext): Promise<OAuthClient | undefined> {
+async function configuredClient(context: ClientContext): Promise<OAuthClient | undefined> {
+  const { gateway, secrets } = context;
   if (!gateway.clientId) return undefined;
   const stored = (await secrets.read(gateway.name)) ?? {};
-  const method = gateway.tokenEndpointAuthMethod ?? defaultAuthMethod(stored);
+  const method = gateway.tokenEndpointAuthMethod ?? defaultAuthMethod(stored, context);
   return {
     clientId: gateway.clientId,
     method,
@@ -151,9 +155,93 @@ function metadataDocumentClient({ gateway, discovery }: ClientContext): OAuthCli
   };
 }
 
-function defaultAuthMethod({ clientSecret, privateKeyPem }: GatewaySecrets): AuthMethod {
-  if (privateKeyPem) return 'private_key_jwt';
-  return clientSecret ? 'client_secret_basic' : 'none';
+type SecretMethod = 'client_secret_basic' | 'client_secret_post';
+
+/** RFC 6749 makes Basic the default; a server that lists its methods gets its own order. */
+function secretMethods({ discovery }: ClientContext): SecretMethod[] {
+  const all: SecretMethod[] = ['client_secret_basic', 'client_secret_post'];
+  const listed = stringArray(discovery.metadata.token_endpoint_auth_methods_supported);
+  const supported = listed?.filter((method): method is SecretMethod =>
+    all.includes(method as SecretMethod),
+  );
+  return supported?.length ? supported : all;
+}
+
+function defaultAuthMethod(stored: GatewaySecrets, context: ClientContext): AuthMethod {
+  if (stored.privateKeyPem) return 'private_key_jwt';
+  if (!stored.clientSecret) return 'none';
+  const methods = secretMethods(context);
+  return methods.find((method) => method === stored.clientSecretMethod) ?? methods[0] ?? 'none';
+}
+
+/**
+ * Runs a call to the token endpoint. When the IdP refuses a client secret sent one way and
+ * lists another, and the gateway does not pin the method, Gatekey tries the other way once and
+ * remembers the one that worked next to the secret.
+ */
+export async function callTokenEndpoint<T>(
+  context: ClientContext,
+  client: OAuthClient,
+  step: IdpStep,
+  call: (configuration: Configuration) => Promise<T>,
+): Promise<T> {
+  const attempt = (using: OAuthClient) =>
+    callIdp(idpContext(context, step), context.http.signal, () =>
+      call(openidConfiguration(context, using)),
+    );
+  try {
+    return await attempt(client);
+  } catch (error) {
+    const next = await otherSecretMethod(context, client);
+    if (!next || !isGatekeyError(error, 'invalid_client')) throw error;
+    const result = await attempt(next).catch((second: unknown) => {
+      throw isGatekeyError(second, 'invalid_client')
+        ? new GatekeyError(
+            'invalid_client',
+            `${second.message} Gatekey sent the secret with ${client.method}, then with ${next.method}.`,
+            second.hint,
+            { cause: second },
+          )
+        : second;
+    });
+    await rememberSecretMethod(context, next);
+    return result;
+  }
+}
+
+async function otherSecretMethod(
+  context: ClientContext,
+  client: OAuthClient,
+): Promise<OAuthClient | undefined> {
+  const pinned = client.source === 'configured' && context.gateway.tokenEndpointAuthMethod;
+  if (pinned || !isSecretMethod(client.method)) return undefined;
+  const method = secretMethods(context).find((candidate) => candidate !== client.method);
+  const clientSecret = (await secretsOfClient(context, client))?.clientSecret;
+  if (!method || !clientSecret) return undefined;
+  const auth = await clientAuthentication(method, { clientSecret }, context.gateway.name);
+  return { ...client, method, auth };
+}
+
+function isSecretMethod(method: AuthMethod): method is SecretMethod {
+  return method === 'client_secret_basic' || method === 'client_secret_post';
+}
+
+async function secretsOfClient(
+  { gateway, secrets }: ClientContext,
+  client: OAuthClient,
+): Promise<{ clientSecret?: string } | undefined> {
+  const stored = await secrets.read(gateway.name);
+  return client.source === 'configured' ? stored : stored?.registration;
+}
+
+async function rememberSecretMethod({ gateway, secrets }: ClientContext, client: OAuthClient) {
+  const stored = (await secrets.read(gateway.name)) ?? {};
+  if (client.source === 'configured') {
+    await secrets.write(gateway.name, { ...stored, clientSecretMethod: client.method });
+  } else if (stored.registration) {
+    const registration = { ...stored.registration, tokenEndpointAuthMethod: client.method };
+    await secrets.write(gateway.name, { ...stored, registration });
+  }
 }
 
 async function clientAuthentication(
@@ -320,7 +408,7 @@ function isAuthMethod(method: string): method is AuthMethod {
 async function isKnownToIdp(context: ClientContext, client: OAuthClient): Promise<boolean> {
   const configuration = openidConfiguration(context, client);
   try {
-    await callIdp(idpContext(context), context.http.signal, () =>
+    await callIdp(idpContext(context, 'token'), context.http.signal, () =>
       refreshTokenGrant(configuration, 'gatekey-registration-check'),
     );
     return true;

@@ -7,7 +7,7 @@ import {
 } from 'openid-client';
 import { GatekeyError } from '../errors.js';
 import type { TokenSet } from '../secrets/types.js';
-import { clientForClientCredentials, idpContext, openidConfiguration } from './client.js';
+import { callTokenEndpoint, clientForClientCredentials } from './client.js';
 import type { ClientContext } from './client.js';
 import { callIdp } from './idp-errors.js';
 import { joinScopes, presentParameters, toTokenSet } from './tokens.js';
@@ -55,7 +55,7 @@ export async function crossAppAccess(context: ClientContext): Promise<TokenSet> 
   enterpriseIdp[customFetch] = fetchForOpenidClient(http);
   if (usesPlainHttp([idpTokenEndpoint])) allowInsecureRequests(enterpriseIdp);
   const exchanged = await callIdp(
-    { gatewayName: gateway.name, issuer: idpTokenEndpoint },
+    { gatewayName: gateway.name, issuer: idpTokenEndpoint, step: 'token', resource },
     http.signal,
     () =>
       genericGrantRequest(
@@ -73,9 +73,9 @@ export async function crossAppAccess(context: ClientContext): Promise<TokenSet> 
   );
   const client = await clientForClientCredentials(context);
   const requestedAt = Date.now();
-  const response = await callIdp(idpContext(context), http.signal, () =>
+  const response = await callTokenEndpoint(context, client, 'token', (configuration) =>
     genericGrantRequest(
-      openidConfiguration(context, client),
+      configuration,
       JWT_BEARER,
       presentParameters({
         assertion: exchanged.access_token,

@@ -4,46 +4,77 @@ import {
   WWWAuthenticateChallengeError,
 } from 'openid-client';
 import { GatekeyError, isGatekeyError } from '../errors.js';
+import { printable } from '../printable.js';
+
+/** The exchange with the IdP that failed, named in every message. */
+export type IdpStep =
+  'registration' | 'authorization' | 'token' | 'refresh' | 'revocation' | 'introspection';
 
 /** Who is talking to whom, for messages and hints. */
 export interface IdpContext {
   gatewayName: string;
   issuer: string;
+  step: IdpStep;
+  /** The RFC 8707 resource Gatekey sent, for the invalid_target advice. */
+  resource?: string;
+}
+
+/** What the IdP answered: each part as far as it said it. */
+export interface IdpAnswer {
+  status?: number;
+  error?: string;
+  description?: string;
 }
 
 /** An OAuth error the IdP returned (RFC 6749 §4.1.2.1 and §5.2), as a GatekeyError. */
-export function oauthError(
-  code: string,
-  description: string | undefined,
-  { gatewayName, issuer }: IdpContext,
-): GatekeyError {
-  const detail = description ? `${code} (${description})` : code;
-  switch (code) {
+export function oauthError(answer: IdpAnswer, context: IdpContext): GatekeyError {
+  const { gatewayName: name } = context;
+  const refused = `The ${context.step} request to ${context.issuer} was refused: ${describeAnswer(answer)}.`;
+  switch (answer.error) {
     case 'invalid_grant':
-      return new GatekeyError(
-        'invalid_grant',
-        `The identity provider ${issuer} no longer accepts this sign-in: ${detail}.`,
-        `Sign in again: gatekey login ${gatewayName}`,
-      );
+      return new GatekeyError('invalid_grant', refused, `Sign in again: gatekey login ${name}`);
     case 'invalid_client':
+      return new GatekeyError('invalid_client', refused, clientFix(name));
+    case 'invalid_target':
       return new GatekeyError(
-        'invalid_client',
-        `The identity provider ${issuer} does not accept the client: ${detail}.`,
-        `Check the client ID and secret: gatekey edit ${gatewayName} --client-id ID --client-secret-stdin`,
+        'idp_error',
+        refused,
+        `The IdP does not know the resource Gatekey sent${context.resource ? ` (${context.resource})` : ''}: leave it out with gatekey edit ${name} --no-resource, or name one the IdP knows with gatekey edit ${name} --resource URL`,
+      );
+    case 'unauthorized_client':
+      return new GatekeyError(
+        'idp_error',
+        refused,
+        `Allow this grant for the client at the IdP, or use another client: gatekey edit ${name} --client-id ID`,
       );
     case 'access_denied':
       return new GatekeyError(
         'idp_error',
-        `The identity provider ${issuer} denied access: ${detail}.`,
-        `Run gatekey login ${gatewayName} again and approve the access, or ask the IdP's administrator to grant it.`,
+        refused,
+        `Run gatekey login ${name} again and approve the access, or ask the IdP's administrator to grant it.`,
       );
     default:
       return new GatekeyError(
         'idp_error',
-        `The identity provider ${issuer} answered with an error: ${detail}.`,
-        `Check the gateway's OAuth settings (gatekey edit ${gatewayName}) against the application registered at the IdP.`,
+        refused,
+        `Check the gateway's OAuth settings (gatekey edit ${name}) against the application registered at the IdP.`,
       );
   }
+}
+
+function clientFix(name: string): string {
+  return `Check the client ID and secret, and how the IdP wants them sent: gatekey edit ${name} --client-id ID --client-secret-stdin --token-endpoint-auth client_secret_post (or client_secret_basic)`;
+}
+
+/** "HTTP 403, invalid_client (Bad secret)" or "HTTP 403 with no error in its body"; sanitised. */
+export function describeAnswer({ status, error, description }: IdpAnswer): string {
+  const parts = [
+    status === undefined ? undefined : `HTTP ${status}`,
+    error ? printable(error) : undefined,
+  ].filter(Boolean);
+  const said = parts.join(', ') || 'an error';
+  if (!error) return `${said} with no error in its body`;
+  return description ? `${said} (${printable(description)})` : said;
 }
 
 /**
@@ -66,21 +97,50 @@ export async function callIdp<T>(
 function toGatekeyError(error: unknown, context: IdpContext): GatekeyError {
   const known = findInCauses(error);
   if (known) return known;
-  if (error instanceof ResponseBodyError || error instanceof AuthorizationResponseError) {
-    return oauthError(error.error, error.error_description, context);
+  const answer = idpAnswer(error);
+  if (answer.error) return oauthError(answer, context);
+  // A client the token endpoint did not recognise, said with a bare 401/403 (Glewlwyd does this).
+  if (isTokenStep(context.step) && (answer.status === 401 || answer.status === 403)) {
+    return new GatekeyError(
+      'invalid_client',
+      `The ${context.step} request to ${context.issuer} was refused: ${describeAnswer(answer)}, which means the client was not accepted.`,
+      clientFix(context.gatewayName),
+      { cause: error },
+    );
   }
-  // A 401 from the token endpoint (a client that failed to authenticate) carries its error in a challenge.
-  const challenged =
-    error instanceof WWWAuthenticateChallengeError
-      ? error.cause.find((challenge) => challenge.parameters.error)?.parameters
-      : undefined;
-  if (challenged?.error) return oauthError(challenged.error, challenged.error_description, context);
   return new GatekeyError(
     'idp_error',
-    `The identity provider ${context.issuer} gave an answer Gatekey cannot use: ${describeLibraryError(error)}.`,
+    `The ${context.step} request to ${context.issuer} got an answer Gatekey cannot use: ${describeLibraryError(error)}.`,
     `Check that the gateway points at the right identity provider: gatekey edit ${context.gatewayName} --issuer URL (or --discovery-url URL)`,
     { cause: error },
   );
+}
+
+function isTokenStep(step: IdpStep): boolean {
+  return (
+    step === 'token' || step === 'refresh' || step === 'revocation' || step === 'introspection'
+  );
+}
+
+function idpAnswer(error: unknown): IdpAnswer {
+  if (error instanceof ResponseBodyError) {
+    return { status: error.status, error: error.error, description: error.error_description };
+  }
+  if (error instanceof AuthorizationResponseError) {
+    return { error: error.error, description: error.error_description };
+  }
+  // A 401 from the token endpoint (a client that failed to authenticate) carries its error in a challenge.
+  if (error instanceof WWWAuthenticateChallengeError) {
+    const challenged = error.cause.find((challenge) => challenge.parameters.error)?.parameters;
+    return {
+      status: error.status,
+      error: challenged?.error,
+      description: challenged?.error_description,
+    };
+  }
+  const response =
+    error instanceof Error && error.cause instanceof Response ? error.cause : undefined;
+  return { status: response?.status };
 }
 
 /** openid-client wraps errors thrown by our fetch; find ours again. */
@@ -92,8 +152,8 @@ function findInCauses(error: unknown): GatekeyError | undefined {
 }
 
 function describeLibraryError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
+  if (!(error instanceof Error)) return printable(String(error));
   return error.cause instanceof Response
-    ? `${error.message} (HTTP ${error.cause.status})`
-    : error.message;
+    ? `${printable(error.message)} (HTTP ${error.cause.status})`
+    : printable(error.message);
 }

@@ -149,7 +149,9 @@ export class AuthorizationCallbackListener {
       );
     }
     const error = params.get('error');
-    if (error) return oauthError(error, params.get('error_description') ?? undefined, idp);
+    if (error) {
+      return oauthError({ error, description: params.get('error_description') ?? undefined }, idp);
+    }
     if (!params.get('code')) {
       return new GatekeyError(
         'idp_error',

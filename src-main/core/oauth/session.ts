@@ -11,14 +11,12 @@ import {
   clientForClientCredentials,
   clientForRefresh,
   dropRegistration,
-  idpContext,
-  openidConfiguration,
+  callTokenEndpoint,
   type ClientContext,
   type OAuthClient,
 } from './client.js';
 import { crossAppAccess } from './cross-app.js';
 import { discoverServer, type Discovery } from './discovery.js';
-import { callIdp } from './idp-errors.js';
 import { signInCancelled } from './loopback.js';
 import { signInWithBrowser } from './sign-in.js';
 import { joinScopes, presentParameters, toTokenSet } from './tokens.js';
@@ -72,9 +70,9 @@ class GatewayOAuthSession implements OAuthSession {
     // offline_access asks for a refresh token, which client credentials never get.
     const scopes = context.discovery.result.scopes.filter((scope) => scope !== 'offline_access');
     const requestedAt = Date.now();
-    const response = await callIdp(idpContext(context), signal, () =>
+    const response = await callTokenEndpoint(context, client, 'token', (configuration) =>
       clientCredentialsGrant(
-        openidConfiguration(context, client),
+        configuration,
         presentParameters({
           scope: joinScopes(scopes),
           resource: context.discovery.result.resource,
@@ -94,9 +92,9 @@ class GatewayOAuthSession implements OAuthSession {
     const client = await clientForRefresh(context);
     const requestedAt = Date.now();
     try {
-      const response = await callIdp(idpContext(context), signal, () =>
+      const response = await callTokenEndpoint(context, client, 'refresh', (configuration) =>
         refreshTokenGrant(
-          openidConfiguration(context, client),
+          configuration,
           refreshToken,
           presentParameters({ resource: context.discovery.result.resource }),
         ),
@@ -123,8 +121,8 @@ class GatewayOAuthSession implements OAuthSession {
       );
     }
     const client = await this.ownClient(context);
-    const response = await callIdp(idpContext(context), signal, () =>
-      tokenIntrospection(openidConfiguration(context, client), token),
+    const response = await callTokenEndpoint(context, client, 'introspection', (configuration) =>
+      tokenIntrospection(configuration, token),
     );
     return { ...response };
   }
@@ -133,8 +131,8 @@ class GatewayOAuthSession implements OAuthSession {
     const context = await this.context(signal);
     if (!context.discovery.metadata.revocation_endpoint) return false;
     const client = await this.ownClient(context);
-    await callIdp(idpContext(context), signal, () =>
-      tokenRevocation(openidConfiguration(context, client), token),
+    await callTokenEndpoint(context, client, 'revocation', (configuration) =>
+      tokenRevocation(configuration, token),
     );
     return true;
   }

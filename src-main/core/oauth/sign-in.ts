@@ -5,19 +5,18 @@ import {
   randomNonce,
   randomPKCECodeVerifier,
   randomState,
-  type Configuration,
 } from 'openid-client';
 import { GatekeyError } from '../errors.js';
 import { DEFAULT_REDIRECT_URI } from '../gateways/schema.js';
 import type { TokenSet } from '../secrets/types.js';
 import {
   clientForSignIn,
+  callTokenEndpoint,
   idpContext,
   openidConfiguration,
   type ClientContext,
   type OAuthClient,
 } from './client.js';
-import { callIdp } from './idp-errors.js';
 import { listenForAuthorizationCallback } from './loopback.js';
 import { joinScopes, presentParameters, toTokenSet } from './tokens.js';
 import type { BrowserSignInOptions, SignInProgress } from './types.js';
@@ -56,7 +55,7 @@ export async function signInWithBrowser(
   const listener = await listenForAuthorizationCallback({
     redirectUri: context.gateway.redirectUri ?? DEFAULT_REDIRECT_URI,
     expectedState: request.state,
-    idp: idpContext(context),
+    idp: idpContext(context, 'authorization'),
   });
   try {
     const client = await clientForSignIn(context, listener.redirectUri);
@@ -66,10 +65,10 @@ export async function signInWithBrowser(
     const authorizationUrl = buildAuthorizationUrl(configuration, parameters).href;
     report({ step: 'browser', message: 'Opening the browser to sign in.', authorizationUrl });
     const [tokens] = await Promise.all([
-      listener.receive(
-        (callbackUrl) => redeemCode(context, configuration, callbackUrl, request, report),
-        { timeoutMs: options.timeoutMs ?? SIGN_IN_TIMEOUT_MS, signal: options.signal },
-      ),
+      listener.receive((callbackUrl) => redeemCode(context, client, callbackUrl, request, report), {
+        timeoutMs: options.timeoutMs ?? SIGN_IN_TIMEOUT_MS,
+        signal: options.signal,
+      }),
       options.openBrowser(authorizationUrl),
     ]);
     report({ step: 'done', message: `Signed in to ${context.gateway.name}.` });
@@ -126,7 +125,7 @@ async function authorizationParameters(
 
 async function redeemCode(
   context: ClientContext,
-  configuration: Configuration,
+  client: OAuthClient,
   callbackUrl: URL,
   request: SignInRequest,
   report: Report,
@@ -134,7 +133,7 @@ async function redeemCode(
   report({ step: 'code', message: 'The browser came back with an authorization code.' });
   report({ step: 'token', message: 'Exchanging the code for tokens.' });
   const requestedAt = Date.now();
-  const response = await callIdp(idpContext(context), context.http.signal, () =>
+  const response = await callTokenEndpoint(context, client, 'token', (configuration) =>
     authorizationCodeGrant(
       configuration,
       callbackUrl,

@@ -28,6 +28,7 @@ export const GatewaySecretsSchema = z.looseObject({
   clientSecret: z.string().optional(),
   privateKeyPem: z.string().optional(),
   idToken: z.string().optional(),
+  clientSecretMethod: z.string().optional(),
   registration: ClientRegistrationSchema.optional(),
 }) satisfies z.ZodType<GatewaySecrets>;
 

@@ -55,6 +55,11 @@ interface Entry {
   refreshAt?: number;
   /** Set by `invalid_grant`: the refresh token is dead and only a person can fix it. */
   needsSignIn: boolean;
+  /**
+   * Set by `invalid_client`: the IdP refused the client itself, so asking again changes nothing
+   * until its configuration changes (reload) or a person asks (sign-in, refresh now).
+   */
+  clientRefused?: boolean;
   lastError?: ErrorRecord;
   /** While refreshes fail: when the next attempt is due. */
   retryAt?: number;
@@ -242,6 +247,7 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
     const { gateway, entry } = await this.#ready(name);
     if (gateway.auth === 'client_credentials' || gateway.auth === 'cross_app') {
       entry.retryAt = undefined;
+      entry.clientRefused = false;
       await this.#renewShared(entry, gateway);
     } else if (gateway.auth === 'pkce') {
       await this.#signInWithBrowser(entry, gateway, options);
@@ -278,6 +284,7 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
   async refreshNow(name: string): Promise<GatewayStatus> {
     const { gateway, entry } = await this.#ready(name);
     if (gateway.auth === 'none') return this.#statusOf(entry, gateway);
+    entry.clientRefused = false;
     if (!this.#canRenew(entry, gateway)) throw signInRequired(name);
     entry.retryAt = undefined;
     await this.#renewShared(entry, gateway);
@@ -451,10 +458,13 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
 
   /** One shared token request; while backing off, the last failure instead of a new one. */
   #renew(entry: Entry, gateway: Gateway): Promise<TokenSet> {
-    if (!this.#canRenew(entry, gateway)) return Promise.reject(signInRequired(entry.name));
     const { lastError, retryAt } = entry;
-    if (lastError && retryAt !== undefined && retryAt > this.#now())
-      return Promise.reject(new GatekeyError(lastError.code, lastError.message, lastError.hint));
+    const lastFailure =
+      lastError && new GatekeyError(lastError.code, lastError.message, lastError.hint);
+    if (entry.clientRefused && lastFailure) return Promise.reject(lastFailure);
+    if (!this.#canRenew(entry, gateway)) return Promise.reject(signInRequired(entry.name));
+    if (lastFailure && retryAt !== undefined && retryAt > this.#now())
+      return Promise.reject(lastFailure);
     return this.#renewShared(entry, gateway);
   }
 
@@ -508,6 +518,12 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
     startedFrom: TokenSet | undefined,
   ): Promise<GatekeyError> {
     if (!sameTokens(entry.tokens, startedFrom)) return failure;
+    if (failure.code === 'invalid_client') {
+      entry.clientRefused = true;
+      entry.retryAt = undefined;
+      entry.lastError = this.#errorRecord(failure);
+      return failure;
+    }
     if (failure.code !== 'invalid_grant' || gateway.auth !== 'pkce')
       return this.#retryLater(entry, failure);
     // The refresh token is dead: forget it (and the access token bound to it) everywhere.
@@ -611,6 +627,7 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
   }
 
   #clearFailure(entry: Entry): void {
+    entry.clientRefused = false;
     entry.lastError = undefined;
     entry.retryAt = undefined;
     entry.failures = 0;
@@ -628,7 +645,8 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
   }
 
   #canRenew(entry: Entry, gateway: Gateway): boolean {
-    return !entry.needsSignIn && renewalGrant(gateway, entry.tokens) !== undefined;
+    if (entry.needsSignIn || entry.clientRefused) return false;
+    return renewalGrant(gateway, entry.tokens) !== undefined;
   }
 
   /** A renewable entry whose refresh time has come, whose last try failed, or that has no token. */
@@ -678,6 +696,7 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
     if (entry.activeSignIns > 0) return 'signing-in';
     if (entry.renewing) return 'refreshing';
     if (entry.needsSignIn) return 'needs-sign-in';
+    if (entry.clientRefused) return 'error';
     if (entry.tokens && !this.#expired(entry)) return 'signed-in';
     if (entry.lastError) return 'error';
     if (!entry.tokens) return 'signed-out';
