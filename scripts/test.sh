@@ -12,6 +12,11 @@ run_checks() {
   rm -f test-results/vitest.json
   npx vitest run "$@" || status=$?
   [[ -f test-results/vitest.json ]] && node scripts/test-summary.mjs test-results/vitest.json
+  # The MCP conformance suite's auth scenarios against the built CLI; only for the whole run.
+  if [[ $# -eq 0 ]]; then
+    npx tsc -p tsconfig.build.json
+    node scripts/conformance/run.mjs || status=$?
+  fi
   return "$status"
 }
 

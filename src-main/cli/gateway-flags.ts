@@ -12,8 +12,13 @@ export const gatewayFlagOptions = {
   'discovery-url': { type: 'string' },
   'client-id': { type: 'string' },
   'token-endpoint-auth': { type: 'string' },
+  'client-metadata-url': { type: 'string' },
+  'no-client-metadata-url': { type: 'boolean' },
   'client-secret-stdin': { type: 'boolean' },
   'private-key-file': { type: 'string' },
+  'idp-token-endpoint': { type: 'string' },
+  'idp-client-id': { type: 'string' },
+  'id-token-file': { type: 'string' },
   scope: { type: 'string' },
   resource: { type: 'string' },
   'no-resource': { type: 'boolean' },
@@ -36,12 +41,17 @@ type GatewayFlags = {
 
 export const GATEWAY_FLAGS_HELP = `Gateway options:
   --url URL                     the remote MCP endpoint (Streamable HTTP or legacy SSE)
-  --auth pkce|client_credentials|none   how to get tokens (default pkce)
+  --auth pkce|client_credentials|cross_app|none   how to get tokens (default pkce)
   --issuer URL                  the authorization server (else found from the gateway's 401)
   --discovery-url URL           an explicit .well-known document
   --client-id ID                a pre-registered client (else dynamic registration)
   --client-secret-stdin         read the client secret from stdin (stored in the keychain)
   --private-key-file FILE       PEM key for private_key_jwt (stored in the keychain)
+  --client-metadata-url URL | --no-client-metadata-url   the HTTPS client ID (Client ID
+                                Metadata Document) for servers that support it, or never use one
+  --idp-token-endpoint URL      cross_app: the enterprise IdP's token endpoint (token exchange)
+  --idp-client-id ID            cross_app: Gatekey's client ID at the enterprise IdP
+  --id-token-file FILE          cross_app: the user's ID token from that IdP (stored in the keychain)
   --token-endpoint-auth METHOD  none|client_secret_basic|client_secret_post|private_key_jwt
   --scope "a b"                 scopes to ask for
   --resource URL | --no-resource   RFC 8707 resource (switch off for Entra)
@@ -57,6 +67,7 @@ export interface GatewayFlagResult {
   fields: Partial<GatewayInput>;
   clientSecret?: string;
   privateKeyPem?: string;
+  idToken?: string;
 }
 
 export async function readGatewayFlags(flags: GatewayFlags): Promise<GatewayFlagResult> {
@@ -73,6 +84,15 @@ export async function readGatewayFlags(flags: GatewayFlags): Promise<GatewayFlag
     'tokenEndpointAuthMethod',
     flags['token-endpoint-auth'] as GatewayInput['tokenEndpointAuthMethod'],
   );
+  if (flags['client-metadata-url'] !== undefined && flags['no-client-metadata-url']) {
+    throw new GatekeyError(
+      'invalid_input',
+      'Give either --client-metadata-url or --no-client-metadata-url, not both.',
+    );
+  }
+  set('clientMetadataUrl', flags['no-client-metadata-url'] ? false : flags['client-metadata-url']);
+  set('idpTokenEndpoint', flags['idp-token-endpoint']);
+  set('idpClientId', flags['idp-client-id']);
   set('scopes', flags.scope?.split(/[\s,]+/).filter(Boolean));
   if (flags.resource !== undefined && flags['no-resource']) {
     throw new GatekeyError('invalid_input', 'Give either --resource or --no-resource, not both.');
@@ -90,6 +110,9 @@ export async function readGatewayFlags(flags: GatewayFlags): Promise<GatewayFlag
     clientSecret: flags['client-secret-stdin'] ? await readSecretFromStdin() : undefined,
     privateKeyPem: flags['private-key-file']
       ? await readFile(flags['private-key-file'], 'utf8')
+      : undefined,
+    idToken: flags['id-token-file']
+      ? (await readFile(flags['id-token-file'], 'utf8')).trim()
       : undefined,
   };
 }

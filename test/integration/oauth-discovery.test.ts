@@ -136,6 +136,54 @@ describe('discovery', () => {
     });
   });
 
+  it('MCP 2025-03-26: takes metadata at the origin whose issuer names a path below it', async () => {
+    let origin = '';
+    const legacy = await startLoopbackServer((req, res) => {
+      if (req.method === 'POST' && req.url === '/mcp')
+        res.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
+      else if (req.url === '/.well-known/oauth-authorization-server')
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            issuer: `${origin}/oauth`,
+            authorization_endpoint: `${origin}/oauth/authorize`,
+            token_endpoint: `${origin}/oauth/token`,
+            registration_endpoint: `${origin}/oauth/register`,
+          }),
+        );
+      else res.writeHead(404).end();
+    });
+    origin = legacy.origin;
+    try {
+      const result = await discover(gatewayOf({ url: `${origin}/mcp` }));
+      expect(result.protectedResource).toBeUndefined();
+      expect(result.authorizationServer).toMatchObject({
+        issuer: `${origin}/oauth`,
+        registrationEndpoint: `${origin}/oauth/register`,
+      });
+      const elsewhere = await startLoopbackServer((req, res) =>
+        req.method === 'POST'
+          ? res.writeHead(401, { 'www-authenticate': 'Bearer' }).end()
+          : res.writeHead(200, { 'content-type': 'application/json' }).end(
+              JSON.stringify({
+                issuer: 'https://other.example.com',
+                token_endpoint: 'https://other.example.com/t',
+              }),
+            ),
+      );
+      try {
+        const foreign = await discover(gatewayOf({ url: `${elsewhere.origin}/mcp` }));
+        expect(foreign.authorizationServer.tokenEndpoint).toBe(`${elsewhere.origin}/token`);
+        expect(foreign.trail.map((entry) => entry.outcome)).toContain(
+          `200 JSON, but "issuer" is https://other.example.com, expected ${elsewhere.origin}`,
+        );
+      } finally {
+        await elsewhere.close();
+      }
+    } finally {
+      await legacy.close();
+    }
+  });
+
   describe('from a configured issuer', () => {
     it('cognito: finds path-appended OpenID metadata after the RFC 8414 insertions', async () => {
       const result = await discover(

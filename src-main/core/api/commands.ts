@@ -65,6 +65,10 @@ export interface Api {
 
 const CONNECTION_TEST_TIMEOUT_MS = 15_000;
 
+/** Gateway secrets a UI may set; they go to the keychain, never to the config file. */
+const SECRET_FIELDS = ['clientSecret', 'privateKeyPem', 'idToken'] as const;
+type SecretField = (typeof SECRET_FIELDS)[number];
+
 export function createApi(deps: ApiDependencies): Api {
   const events = new EventEmitter<{ event: [ApiEvent] }>();
   events.setMaxListeners(0);
@@ -101,13 +105,13 @@ export function createApi(deps: ApiDependencies): Api {
 
   async function saveSecrets(
     name: string,
-    input: { clientSecret?: string | undefined; privateKeyPem?: string | undefined },
+    input: Partial<Record<SecretField, string | undefined>>,
   ): Promise<void> {
-    if (input.clientSecret === undefined && input.privateKeyPem === undefined) return;
+    const fields = SECRET_FIELDS.filter((field) => input[field] !== undefined);
+    if (fields.length === 0) return;
     const current = (await deps.secrets.read(name)) ?? {};
     const next = { ...current };
-    if (input.clientSecret !== undefined) next.clientSecret = input.clientSecret || undefined;
-    if (input.privateKeyPem !== undefined) next.privateKeyPem = input.privateKeyPem || undefined;
+    for (const field of fields) next[field] = input[field] || undefined;
     await deps.secrets.write(name, next);
   }
 

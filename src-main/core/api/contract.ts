@@ -17,6 +17,8 @@ const secretFields = {
   /** Goes to the keychain, never to the config file. Empty string removes it. */
   clientSecret: z.string().optional(),
   privateKeyPem: z.string().optional(),
+  /** Cross-app access: the enterprise IdP's ID token. */
+  idToken: z.string().optional(),
 };
 const clientId = z.enum(CLIENT_IDS);
 /** The folder the user typed the command in: workspace files go there, not where the instance runs. */

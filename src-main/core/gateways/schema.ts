@@ -4,11 +4,23 @@ import { isReservedHeaderName, isSendableHeaderValue } from '../proxy/header-tex
 export const GATEWAY_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 export const DEFAULT_HEADER_TEMPLATE = 'Authorization: Bearer {token}';
 export const DEFAULT_REDIRECT_URI = 'http://127.0.0.1:0/callback';
+/**
+ * Gatekey's Client ID Metadata Document (MCP 2025-11-25): the HTTPS URL that is its client ID
+ * at authorization servers that fetch client metadata. A desktop app cannot serve it itself;
+ * the project publishes resources/oauth-client-metadata.json there.
+ */
+export const DEFAULT_CLIENT_METADATA_URL = 'https://gatekey.dev/oauth/client-metadata.json';
 
 const httpUrl = z
   .string()
   .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
     message: 'expected an absolute http(s) URL, e.g. https://gateway.example.com/mcp',
+  });
+
+const httpsUrl = z
+  .string()
+  .refine((value) => URL.canParse(value) && new URL(value).protocol === 'https:', {
+    message: 'expected an https URL, e.g. https://example.com/oauth/client-metadata.json',
   });
 
 const HEADER_TEMPLATE_MESSAGE =
@@ -48,13 +60,18 @@ export const GatewaySchema = z
       message: 'expected a slug of lowercase letters, digits and dashes, e.g. "my-gateway"',
     }),
     url: httpUrl,
-    auth: z.enum(['pkce', 'client_credentials', 'none']).default('pkce'),
+    auth: z.enum(['pkce', 'client_credentials', 'cross_app', 'none']).default('pkce'),
     issuer: httpUrl.optional(),
     discoveryUrl: httpUrl.optional(),
     clientId: z.string().min(1).optional(),
     tokenEndpointAuthMethod: z
       .enum(['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'])
       .optional(),
+    /** Cross-app access (SEP-990): the enterprise IdP's token endpoint and Gatekey's client there. */
+    idpTokenEndpoint: httpUrl.optional(),
+    idpClientId: z.string().min(1).optional(),
+    /** Client ID Metadata Document URL used where the server supports it; `false`: never. */
+    clientMetadataUrl: z.union([httpsUrl, z.literal(false)]).optional(),
     scopes: z.array(z.string().regex(/^\S+$/, { message: 'a scope has no spaces' })).optional(),
     /** RFC 8707 resource; `false` switches it off (Entra). Absent: the gateway URL. */
     resource: z.union([httpUrl, z.literal(false)]).optional(),

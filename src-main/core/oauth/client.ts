@@ -2,26 +2,27 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { importPKCS8 } from 'jose/key/import';
 import {
   allowInsecureRequests,
-  ClientSecretBasic,
   ClientSecretPost,
   Configuration,
   customFetch,
-  dynamicClientRegistration,
   None,
   PrivateKeyJwt,
   refreshTokenGrant,
   type ClientAuth,
   type ClientMetadata,
   type CryptoKey,
-  type CustomFetch,
-  type ServerMetadata,
 } from 'openid-client';
 import { GatekeyError, isGatekeyError } from '../errors.js';
-import { DEFAULT_REDIRECT_URI, type Gateway } from '../gateways/schema.js';
+import {
+  DEFAULT_CLIENT_METADATA_URL,
+  DEFAULT_REDIRECT_URI,
+  type Gateway,
+} from '../gateways/schema.js';
 import type { ClientRegistration, GatewaySecrets, SecretStore } from '../secrets/types.js';
 import type { Discovery } from './discovery.js';
 import { callIdp, type IdpContext, type IdpStep } from './idp-errors.js';
 import { stringArray } from './json.js';
+import { postRegistration } from './registration.js';
 import { fetchForOpenidClient, type HttpContext } from './transport.js';
 
 type AuthMethod = NonNullable<Gateway['tokenEndpointAuthMethod']>;
@@ -45,8 +46,11 @@ export interface OAuthClient {
   clientId: string;
   method: AuthMethod;
   auth: ClientAuth;
-  /** `configured`: the gateway's clientId; the others come from RFC 7591 registration. */
-  source: 'configured' | 'stored-registration' | 'new-registration';
+  /**
+   * `configured`: the gateway's clientId; `metadata-document`: a Client ID Metadata Document
+   * URL; the others come from RFC 7591 registration.
+   */
+  source: 'configured' | 'metadata-document' | 'stored-registration' | 'new-registration';
 }
 
 export function idpContext({ gateway, discovery }: ClientContext, step: IdpStep): IdpContext {
@@ -78,7 +82,7 @@ export async function clientForSignIn(
   context: ClientContext,
   redirectUri: string,
 ): Promise<OAuthClient> {
-  const configured = await configuredClient(context);
+  const configured = (await configuredClient(context)) ?? metadataDocumentClient(context);
   if (configured) return configured;
   if (!context.discovery.metadata.registration_endpoint) {
     throw needsConfiguredClient(context, redirectUri);
@@ -102,7 +106,10 @@ export async function clientForClientCredentials(context: ClientContext): Promis
 
 /** The client that obtained the refresh token: configured, or the stored registration. */
 export async function clientForRefresh(context: ClientContext): Promise<OAuthClient> {
-  const client = (await configuredClient(context)) ?? (await storedRegistrationClient(context));
+  const client =
+    (await configuredClient(context)) ??
+    (await storedRegistrationClient(context)) ??
+    metadataDocumentClient(context);
   if (client) return client;
   const { name } = context.gateway;
   throw new GatekeyError(
@@ -130,6 +137,21 @@ async function configuredClient(context: ClientContext): Promise<OAuthClient | u
     method,
     auth: await clientAuthentication(method, stored, gateway.name),
     source: 'configured',
+  };
+}
+
+/**
+ * MCP 2025-11-25: where the authorization server fetches client metadata itself, Gatekey's
+ * client ID is the URL of its metadata document, and no registration is needed.
+ */
+function metadataDocumentClient({ gateway, discovery }: ClientContext): OAuthClient | undefined {
+  if (discovery.metadata.client_id_metadata_document_supported !== true) return undefined;
+  if (gateway.clientMetadataUrl === false) return undefined;
+  return {
+    clientId: gateway.clientMetadataUrl ?? DEFAULT_CLIENT_METADATA_URL,
+    method: 'none',
+    auth: None(),
+    source: 'metadata-document',
   };
 }
 
@@ -231,12 +253,24 @@ async function clientAuthentication(
     case 'none':
       return None();
     case 'client_secret_basic':
-      return ClientSecretBasic(requireSecret(clientSecret, method, gatewayName));
+      return clientSecretBasic(requireSecret(clientSecret, method, gatewayName));
     case 'client_secret_post':
       return ClientSecretPost(requireSecret(clientSecret, method, gatewayName));
     case 'private_key_jwt':
       return PrivateKeyJwt(await importPrivateKey(privateKeyPem, gatewayName));
   }
+}
+
+/**
+ * RFC 6749 §2.3.1 asks for the form encoding of id and secret inside the Basic header, which
+ * encodes even `-` and `.`; many servers compare the raw id (the MCP SDK and mcp-remote send it
+ * raw). Encoding only what is not URI-unreserved works with both kinds, and still protects `:`.
+ */
+function clientSecretBasic(secret: string): ClientAuth {
+  return (_server, client, _body, headers) => {
+    const credentials = `${encodeURIComponent(client.client_id)}:${encodeURIComponent(secret)}`;
+    headers.set('authorization', `Basic ${Buffer.from(credentials).toString('base64')}`);
+  };
 }
 
 function requireSecret(
@@ -389,66 +423,28 @@ async function isKnownToIdp(context: ClientContext, client: OAuthClient): Promis
 async function registerClient(context: ClientContext, redirectUri: string): Promise<OAuthClient> {
   const { gateway, secrets, discovery, http } = context;
   const issuer = discovery.metadata.issuer;
-  const requested: Partial<ClientMetadata> = {
-    client_name: 'Gatekey',
-    application_type: 'native',
-    redirect_uris: [redirectUri],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'none',
-  };
-  const metadataUrl = new URL('/.well-known/oauth-authorization-server', issuer);
-  const configuration = await callIdp(idpContext(context, 'registration'), http.signal, () =>
-    dynamicClientRegistration(metadataUrl, requested, None(), {
-      [customFetch]: answeringWithMetadata(
-        metadataUrl.href,
-        discovery.metadata,
-        fetchForOpenidClient(http),
-      ),
-      execute: discovery.plainHttp ? [allowInsecureRequests] : [],
-    }),
-  ).catch((error: unknown) => {
-    throw isGatekeyError(error, 'idp_error')
-      ? registrationRefused(error, gateway.name, redirectUri)
-      : error;
+  const registered = await postRegistration(http, {
+    endpoint: String(discovery.metadata.registration_endpoint),
+    metadata: {
+      client_name: 'Gatekey',
+      application_type: 'native',
+      redirect_uris: [redirectUri],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    },
+    manualHint: `Register an app client by hand (public, PKCE, callback URL ${redirectUri}) and set it: gatekey edit ${gateway.name} --client-id ID`,
   });
-  const registered = configuration.clientMetadata();
   const registration: ClientRegistration = {
     issuer,
-    clientId: registered.client_id,
-    clientSecret:
-      typeof registered.client_secret === 'string' ? registered.client_secret : undefined,
-    tokenEndpointAuthMethod: String(registered.token_endpoint_auth_method ?? 'none'),
-    redirectUris: stringArray(registered.redirect_uris) ?? [redirectUri],
+    clientId: registered.clientId,
+    clientSecret: registered.clientSecret,
+    tokenEndpointAuthMethod:
+      registered.tokenEndpointAuthMethod ??
+      (registered.clientSecret ? 'client_secret_basic' : 'none'),
+    redirectUris: registered.redirectUris ?? [redirectUri],
     registeredAt: Date.now(),
   };
   await secrets.write(gateway.name, { ...(await secrets.read(gateway.name)), registration });
   return clientFromRegistration(registration, gateway.name, 'new-registration');
-}
-
-/**
- * openid-client's dynamicClientRegistration fetches the server metadata itself; answer that
- * request with the metadata discovery already validated (it may come from the MCP default
- * endpoints, which have no document to fetch).
- */
-function answeringWithMetadata(
-  url: string,
-  metadata: ServerMetadata,
-  next: CustomFetch,
-): CustomFetch {
-  return async (requested, init) =>
-    requested === url ? Response.json(metadata) : next(requested, init);
-}
-
-function registrationRefused(
-  error: GatekeyError,
-  gatewayName: string,
-  redirectUri: string,
-): GatekeyError {
-  return new GatekeyError(
-    'idp_error',
-    `Dynamic client registration failed. ${error.message}`,
-    `Register an app client by hand (public, PKCE, callback URL ${redirectUri}) and set it: gatekey edit ${gatewayName} --client-id ID`,
-    { cause: error },
-  );
 }

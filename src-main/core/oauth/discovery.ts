@@ -213,12 +213,14 @@ class DiscoveryRun {
 
   /**
    * MCP 2025-03-26: without protected resource metadata the authorization server lives at the
-   * gateway's origin, and without its metadata at the default endpoints.
+   * gateway's origin, and without its metadata at the default endpoints. The document at the
+   * gateway's own origin is authoritative there, so its `issuer` may name a path below it
+   * (servers mount their OAuth routes under /oauth and say so).
    */
   private async legacyServerMetadata(): Promise<CheckedMetadata> {
     const { origin } = new URL(this.gateway.url);
     const search = await this.firstDocument(serverMetadataLocations(origin), (body) =>
-      judgeServerMetadata(body, origin),
+      judgeServerMetadata(body, origin, { belowIssuer: true }),
     );
     if ('found' in search) return search.found;
     if (search.attempts.every((attempt) => attempt.unreachable)) {
@@ -385,10 +387,13 @@ function judgeProtectedResource(
 function judgeServerMetadata(
   body: Record<string, unknown>,
   expectedIssuer?: string,
+  { belowIssuer = false } = {},
 ): Judgement<CheckedMetadata> {
   const { issuer } = body;
   if (typeof issuer !== 'string' || !URL.canParse(issuer)) return { problem: 'no "issuer"' };
-  if (expectedIssuer && !sameUrl(issuer, expectedIssuer)) {
+  const matches = (expected: string) =>
+    sameUrl(issuer, expected) || (belowIssuer && coversUrl(expected, issuer));
+  if (expectedIssuer && !matches(expectedIssuer)) {
     return { problem: `"issuer" is ${issuer}, expected ${expectedIssuer}` };
   }
   for (const field of ['authorization_endpoint', 'token_endpoint', 'registration_endpoint']) {

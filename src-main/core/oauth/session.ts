@@ -15,6 +15,7 @@ import {
   type ClientContext,
   type OAuthClient,
 } from './client.js';
+import { crossAppAccess } from './cross-app.js';
 import { discoverServer, type Discovery } from './discovery.js';
 import { signInCancelled } from './loopback.js';
 import { signInWithBrowser } from './sign-in.js';
@@ -82,6 +83,10 @@ class GatewayOAuthSession implements OAuthSession {
     return toTokenSet(response, { requestedAt, requestedScopes: scopes });
   }
 
+  async crossAppAccess(signal?: AbortSignal): Promise<TokenSet> {
+    return crossAppAccess(await this.context(signal));
+  }
+
   async refresh(refreshToken: string, signal?: AbortSignal): Promise<TokenSet> {
     const context = await this.context(signal);
     const client = await clientForRefresh(context);
@@ -134,7 +139,7 @@ class GatewayOAuthSession implements OAuthSession {
 
   /** The client this gateway's tokens were issued to. */
   private ownClient(context: ClientContext): Promise<OAuthClient> {
-    return this.gateway.auth === 'client_credentials'
+    return this.gateway.auth === 'client_credentials' || this.gateway.auth === 'cross_app'
       ? clientForClientCredentials(context)
       : clientForRefresh(context);
   }

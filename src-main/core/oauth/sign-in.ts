@@ -91,6 +91,8 @@ function describeClient(client: OAuthClient): string {
   switch (client.source) {
     case 'configured':
       return `Using the configured client ${client.clientId}.`;
+    case 'metadata-document':
+      return `Using Gatekey's client metadata document ${client.clientId} as client ID.`;
     case 'stored-registration':
       return `Using the client ${client.clientId} registered earlier.`;
     case 'new-registration':

@@ -84,6 +84,8 @@ export interface OAuthSession {
   discovered(signal?: AbortSignal): Promise<DiscoveryResult>;
   signInWithBrowser(options: BrowserSignInOptions): Promise<TokenSet>;
   clientCredentials(signal?: AbortSignal): Promise<TokenSet>;
+  /** Cross-app access (SEP-990): the stored enterprise ID token → ID-JAG → access token. */
+  crossAppAccess(signal?: AbortSignal): Promise<TokenSet>;
   /** Returns the new set; keeps `refreshToken` when the server did not rotate it. */
   refresh(refreshToken: string, signal?: AbortSignal): Promise<TokenSet>;
   /** RFC 7662 introspection with the gateway's own client; `idp_error` when there is no endpoint. */

@@ -27,6 +27,7 @@ export const GatewaySecretsSchema = z.looseObject({
   tokens: TokenSetSchema.optional(),
   clientSecret: z.string().optional(),
   privateKeyPem: z.string().optional(),
+  idToken: z.string().optional(),
   clientSecretMethod: z.string().optional(),
   registration: ClientRegistrationSchema.optional(),
 }) satisfies z.ZodType<GatewaySecrets>;

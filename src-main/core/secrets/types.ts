@@ -27,6 +27,8 @@ export interface GatewaySecrets {
   clientSecret?: string;
   /** PEM (PKCS#8) for private_key_jwt client authentication. */
   privateKeyPem?: string;
+  /** Cross-app access: the user's ID token from the enterprise IdP, traded for an ID-JAG. */
+  idToken?: string;
   /** How the IdP accepted `clientSecret` when the gateway does not pin a method: learned once. */
   clientSecretMethod?: string;
   registration?: ClientRegistration;

@@ -173,6 +173,7 @@ function renewalGrant(
   tokens: TokenSet | undefined,
 ): ((session: OAuthSession) => Promise<TokenSet>) | undefined {
   if (gateway.auth === 'client_credentials') return (session) => session.clientCredentials();
+  if (gateway.auth === 'cross_app') return (session) => session.crossAppAccess();
   const refreshToken = tokens?.refreshToken;
   if (gateway.auth === 'pkce' && refreshToken) return (session) => session.refresh(refreshToken);
   return undefined;
@@ -244,7 +245,7 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
   /** PKCE: the browser flow (reports `progress`). Client credentials: a token request. */
   async signIn(name: string, options: SignInOptions): Promise<GatewayStatus> {
     const { gateway, entry } = await this.#ready(name);
-    if (gateway.auth === 'client_credentials') {
+    if (gateway.auth === 'client_credentials' || gateway.auth === 'cross_app') {
       entry.retryAt = undefined;
       entry.clientRefused = false;
       await this.#renewShared(entry, gateway);

@@ -18,6 +18,7 @@ import './gateway-form.css';
 const AUTH_OPTIONS: readonly { value: AuthKind; label: string }[] = [
   { value: 'pkce', label: 'Browser (PKCE)' },
   { value: 'client_credentials', label: 'Client credentials' },
+  { value: 'cross_app', label: 'Cross-app access' },
   { value: 'none', label: 'None' },
 ];
 
@@ -132,6 +133,35 @@ function ClientSecretField({ form }: { form: GatewayFormState }) {
   );
 }
 
+/** SEP-990: the enterprise IdP trades the user's ID token for a grant the gateway's AS accepts. */
+function CrossAppFields({ form }: { form: GatewayFormState }) {
+  return (
+    <>
+      <div className="field-pair">
+        <TextField
+          label="Enterprise IdP token endpoint"
+          type="url"
+          mono
+          placeholder="https://idp.example.com/oauth2/token"
+          hint="Where Gatekey exchanges the ID token for an identity assertion (RFC 8693)."
+          {...form.bind('idpTokenEndpoint')}
+        />
+        <TextField label="Client ID at the enterprise IdP" mono {...form.bind('idpClientId')} />
+      </div>
+      <TextField
+        label="ID token"
+        type="password"
+        autoComplete="off"
+        mono
+        aside="optional"
+        placeholder="Stored in the keychain"
+        hint="The user's ID token from the enterprise IdP. Leave empty to keep the stored one."
+        {...form.bind('idToken')}
+      />
+    </>
+  );
+}
+
 function SignInSection({ form }: { form: GatewayFormState }) {
   const { auth } = form.values;
   return (
@@ -177,6 +207,7 @@ function SignInSection({ form }: { form: GatewayFormState }) {
             hint="Separated by spaces. Empty: what the gateway asks for, else what the server lists."
             {...form.bind('scopes')}
           />
+          {auth === 'cross_app' && <CrossAppFields form={form} />}
           {auth === 'pkce' && (
             <TextField
               label="Redirect URI"

@@ -18,6 +18,11 @@ export interface FormValues {
   clientId: string;
   /** Sent beside the gateway, to the keychain; empty means "keep what is stored". */
   clientSecret: string;
+  /** Cross-app access: the enterprise IdP's token endpoint and Gatekey's client ID there. */
+  idpTokenEndpoint: string;
+  idpClientId: string;
+  /** Cross-app access: the enterprise ID token, to the keychain; empty keeps what is stored. */
+  idToken: string;
   /** Space- or comma-separated. */
   scopes: string;
   resource: string;
@@ -41,6 +46,9 @@ export const EMPTY_FORM: FormValues = {
   issuer: '',
   clientId: '',
   clientSecret: '',
+  idpTokenEndpoint: '',
+  idpClientId: '',
+  idToken: '',
   scopes: '',
   resource: '',
   omitResource: false,
@@ -59,6 +67,8 @@ export function formFromGateway(gateway: Gateway): FormValues {
     auth: gateway.auth,
     issuer: gateway.issuer ?? '',
     clientId: gateway.clientId ?? '',
+    idpTokenEndpoint: gateway.idpTokenEndpoint ?? '',
+    idpClientId: gateway.idpClientId ?? '',
     scopes: (gateway.scopes ?? []).join(' '),
     resource: typeof gateway.resource === 'string' ? gateway.resource : '',
     omitResource: gateway.resource === false,
@@ -124,12 +134,15 @@ export function gatewayPatchFromForm(values: FormValues): Record<string, unknown
 function gatewayCandidate(values: FormValues): Record<string, unknown> {
   const scopes = values.scopes.split(/[\s,]+/).filter(Boolean);
   const signsIn = values.auth !== 'none';
+  const crossApp = values.auth === 'cross_app';
   return {
     name: values.name.trim(),
     url: values.url.trim(),
     auth: values.auth,
     issuer: signsIn ? optional(values.issuer) : undefined,
     clientId: signsIn ? optional(values.clientId) : undefined,
+    idpTokenEndpoint: crossApp ? optional(values.idpTokenEndpoint) : undefined,
+    idpClientId: crossApp ? optional(values.idpClientId) : undefined,
     scopes: signsIn && scopes.length > 0 ? scopes : undefined,
     resource: resourceOf(values),
     audience: optional(values.audience),
@@ -161,11 +174,18 @@ export function validateForm(values: FormValues, hasStoredSecret: boolean): Fiel
   }
   const extraHeadersError = parseExtraHeaders(values.extraHeaders).error;
   if (extraHeadersError) errors.extraHeaders = extraHeadersError;
-  if (values.auth === 'client_credentials') {
+  if (values.auth === 'client_credentials' || values.auth === 'cross_app') {
+    const what = values.auth === 'cross_app' ? 'cross-app access' : 'client credentials';
     if (!values.clientId.trim())
-      errors.clientId ??= 'client credentials need the client ID registered at the IdP';
+      errors.clientId ??= `${what} needs the client ID registered at the authorization server`;
     if (!values.clientSecret && !hasStoredSecret)
-      errors.clientSecret = 'client credentials need the client secret';
+      errors.clientSecret = `${what} needs the client secret`;
+  }
+  if (values.auth === 'cross_app') {
+    if (!values.idpTokenEndpoint.trim())
+      errors.idpTokenEndpoint ??= "cross-app access needs the enterprise IdP's token endpoint";
+    if (!values.idpClientId.trim())
+      errors.idpClientId ??= "cross-app access needs Gatekey's client ID at the enterprise IdP";
   }
   return errors;
 }

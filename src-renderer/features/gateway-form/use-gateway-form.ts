@@ -89,8 +89,11 @@ export function useGatewayForm(start: FormStart, onSaved: (view: GatewayView) =>
   };
 
   const secretInput = () => {
-    if (values.clientSecret && values.auth !== 'none') return { clientSecret: values.clientSecret };
-    return removeSecret ? { clientSecret: '' } : {};
+    const idToken =
+      values.auth === 'cross_app' && values.idToken ? { idToken: values.idToken } : {};
+    if (values.clientSecret && values.auth !== 'none')
+      return { clientSecret: values.clientSecret, ...idToken };
+    return removeSecret ? { clientSecret: '', ...idToken } : idToken;
   };
 
   const save = async () => {

@@ -18,6 +18,7 @@ import { useGateways } from './gateways-context.js';
 const AUTH_LABELS = {
   pkce: 'Browser sign-in (PKCE)',
   client_credentials: 'Client credentials',
+  cross_app: 'Cross-app access (enterprise IdP)',
   none: 'None',
 };
 const TOKEN_LABELS = { access_token: 'Access token', id_token: 'ID token' };
