@@ -111,6 +111,8 @@ export class Controller {
         version: app.getVersion(),
         uiDir: this.paths.rendererDir,
         openBrowser: openInSystemBrowser,
+        // Claude Desktop runs this very app as its stdio bridge (main.ts handles `--stdio`).
+        stdioCommand: { command: process.execPath, args: ['--stdio'] },
         onWarning: (message) => this.log(message),
         startDemo: async () => {
           this.demo ??= startDemoServers().catch((error: unknown) => {

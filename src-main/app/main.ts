@@ -18,19 +18,46 @@ const SHUTDOWN_TIMEOUT_MS = 5_000;
 const log: Log = (message, error) =>
   console.error(`gatekey: ${message}${error === undefined ? '' : `: ${describeError(error)}`}`);
 
-const home = resolveHome();
-// A profile other than the default (GATEKEY_HOME: tests, a second account) is an app of its own:
-// its own single-instance lock and Chromium data, so it runs beside the default one.
-if (process.env.GATEKEY_HOME) app.setPath('userData', path.join(home, 'electron'));
-registerAppScheme();
-if (app.requestSingleInstanceLock()) launch();
-else app.quit();
+/** `<app> --stdio <name>`: Claude Desktop's entry runs the app itself as the stdio bridge. */
+const STDIO_FLAG = '--stdio';
+const stdioGateway = process.argv[process.argv.indexOf(STDIO_FLAG) + 1];
 
-function launch(): void {
+if (process.argv.includes(STDIO_FLAG)) relayStdioAndQuit(stdioGateway);
+else startTrayApp();
+
+function startTrayApp(): void {
+  const home = resolveHome();
+  // A profile other than the default (GATEKEY_HOME: tests, a second account) is an app of its own:
+  // its own single-instance lock and Chromium data, so it runs beside the default one.
+  if (process.env.GATEKEY_HOME) app.setPath('userData', path.join(home, 'electron'));
+  registerAppScheme();
+  if (app.requestSingleInstanceLock()) launch(home);
+  else app.quit();
+}
+
+/** No lock, tray or window: the bridge (the CLI's own) until stdin ends, then quit. */
+function relayStdioAndQuit(name: string | undefined): void {
+  if (name === undefined || name.startsWith('-')) {
+    log(`${STDIO_FLAG} needs a gateway name: ${STDIO_FLAG} <name>`);
+    app.exit(2);
+    return;
+  }
+  import('../cli/commands/serve.js')
+    .then(({ relayStdio }) => relayStdio({}, name))
+    .then(
+      () => app.exit(0),
+      (error: unknown) => {
+        log('the stdio bridge stopped', error);
+        app.exit(1);
+      },
+    );
+}
+
+function launch(home: string): void {
   if (process.platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
   const controller = app
     .whenReady()
-    .then(startController)
+    .then(() => startController(home))
     .catch((error: unknown) => {
       dialog.showErrorBox('Gatekey could not start', describeError(error));
       app.exit(1);
@@ -45,7 +72,7 @@ function launch(): void {
   quitCleanly(controller);
 }
 
-async function startController(): Promise<Controller> {
+async function startController(home: string): Promise<Controller> {
   app.dock?.hide();
   const appRoot = app.getAppPath();
   const rendererDir = path.join(appRoot, 'dist', 'renderer');

@@ -2,7 +2,7 @@ import { resolveHome } from '../core/paths.js';
 import { connectToInstance } from '../core/api/http-client.js';
 import type { ApiClient, CommandInput, CommandName, CommandOutput } from '../core/api/contract.js';
 import type { Core } from '../core/core.js';
-import { gatekeyCommand, version } from './package-root.js';
+import { stdioCommand, version } from './package-root.js';
 
 export interface GlobalOptions {
   home?: string;
@@ -58,7 +58,7 @@ async function openCore(home: string, globals: GlobalOptions): Promise<Core> {
     port: () => core.store.settings().port,
     insecureFileStore: globals.insecureFileStore,
     onWarning: (message) => process.stderr.write(`gatekey: ${message}\n`),
-    gatekeyCommand,
+    stdioCommand,
   });
   return core;
 }

@@ -11,10 +11,10 @@ export const version: string = (
 /** The built renderer served by `gatekey serve --ui`. */
 export const rendererDir = path.join(packageRoot, 'dist', 'renderer');
 
-/** How an IDE that only speaks stdio runs this very gatekey. */
-export const gatekeyCommand = {
+/** How an IDE that only speaks stdio runs this very gatekey's stdio bridge. */
+export const stdioCommand = {
   command: process.execPath,
-  args: [path.join(packageRoot, 'bin', 'gatekey.js')],
+  args: [path.join(packageRoot, 'bin', 'gatekey.js'), 'stdio'],
 };
 
 function findPackageRoot(start: string): string {

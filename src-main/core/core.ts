@@ -18,7 +18,7 @@ export interface CoreOptions {
   secrets?: SecretStore;
   openBrowser?: (url: string) => Promise<void>;
   onWarning?: (message: string) => void;
-  gatekeyCommand: ClientTarget['gatekeyCommand'];
+  stdioCommand: ClientTarget['stdioCommand'];
   startDemo?: ApiDependencies['startDemo'];
   clientEnvironment?: ApiDependencies['clientEnvironment'];
 }
@@ -54,7 +54,7 @@ export function createCore(options: CoreOptions): Core {
     tokens,
     log,
     openBrowser: options.openBrowser ?? openSystemBrowser,
-    gatekeyCommand: options.gatekeyCommand,
+    stdioCommand: options.stdioCommand,
     startDemo: options.startDemo,
     clientEnvironment: options.clientEnvironment,
   });

@@ -18,13 +18,13 @@ import { serveDashboard } from './dashboard.js';
 import { checkInstance } from './api/http-client.js';
 import { readInstanceRecord, removeInstanceRecord, writeInstanceRecord } from './instance-file.js';
 
-export interface InstanceOptions extends Omit<CoreOptions, 'port' | 'gatekeyCommand'> {
+export interface InstanceOptions extends Omit<CoreOptions, 'port' | 'stdioCommand'> {
   /** Default: the port in settings (7421). 0 picks a free port (tests). */
   port?: number;
   /** The built renderer (dist/renderer): served at `/` for the headless dashboard. */
   uiDir?: string;
-  /** Default: `gatekey` on the PATH. */
-  gatekeyCommand?: CoreOptions['gatekeyCommand'];
+  /** Default: `gatekey stdio` on the PATH. */
+  stdioCommand?: CoreOptions['stdioCommand'];
 }
 
 export interface RunningInstance {
@@ -49,7 +49,7 @@ export async function startInstance(options: InstanceOptions): Promise<RunningIn
   const { api, store, tokens, log, proxyOrigin } = createCore({
     ...options,
     port: () => port,
-    gatekeyCommand: options.gatekeyCommand ?? { command: 'gatekey', args: [] },
+    stdioCommand: options.stdioCommand ?? { command: 'gatekey', args: ['stdio'] },
   });
   port = options.port ?? store.settings().port;
   const control = new ControlApi(api, secret);

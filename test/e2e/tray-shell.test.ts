@@ -3,11 +3,15 @@
  * with a real core on the real keychain, the demo IdP and MCP server on loopback, and the
  * headless browser for sign-ins. The tests run in order, like one person's session.
  */
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { PassThrough } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Envelope } from '../../src-main/core/api/contract.js';
 import type { GatewayStatus } from '../../src-main/core/tokens/types.js';
+import type { WriteResult } from '../../src-main/core/clients/types.js';
 import { RENDERER_CSP } from '../../src-main/core/renderer-policy.js';
 import { GatewayStore } from '../../src-main/core/gateways/store.js';
 import { readInstanceRecord } from '../../src-main/core/instance-file.js';
@@ -17,7 +21,7 @@ import { startDemoMcpServer, type RunningMcpServer } from '../../src-main/demo/m
 import { COMMANDS_ARGUMENT, INVOKE_CHANNEL } from '../../src-main/app/ipc-contract.js';
 import { routes } from '../../src-main/app/routes.js';
 import { APP_ENTRY_URL } from '../../src-main/app/window-security.js';
-import { launchShell, quitAll } from '../support/electron/launch.js';
+import { launchShell, quitAll, replaceStdio } from '../support/electron/launch.js';
 import type { ElectronProcess } from '../support/electron/process.js';
 import { completeBrowserLogin } from '../support/headless-browser.js';
 import { freePort } from '../support/ports.js';
@@ -25,6 +29,22 @@ import { temporaryDirectory } from '../support/temporary.js';
 import { ensureUiBuilt } from './support/ui-build.js';
 
 const WAIT = { timeout: 20_000, interval: 50 };
+const INITIALIZE = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: {
+    protocolVersion: '2025-06-18',
+    capabilities: {},
+    clientInfo: { name: 'claude-desktop-stand-in', version: '1' },
+  },
+};
+const WHOAMI = {
+  jsonrpc: '2.0',
+  id: 2,
+  method: 'tools/call',
+  params: { name: 'whoami', arguments: {} },
+};
 
 describe('the tray shell on the Electron stand-in', () => {
   let idp: RunningIdp;
@@ -231,6 +251,45 @@ describe('the tray shell on the Electron stand-in', () => {
     expect(electron.clipboardText).toBe(`${mcpOrigin()}/mcp/team`);
     menu().click('team — ', 'Open inspector');
     expect(window().url).toBe(`${APP_ENTRY_URL}${routes.inspector('team')}`);
+  });
+
+  it("writes Claude Desktop's entry as the app itself in --stdio mode, which relays without a tray", async () => {
+    const written = await invoke<WriteResult>('clients.write', {
+      name: 'work',
+      client: 'claude-desktop',
+    });
+    const config = JSON.parse(await readFile(written.path, 'utf8')) as {
+      mcpServers: Record<string, { command: string; args: string[]; env: object }>;
+    };
+    expect(config.mcpServers.work).toEqual({
+      command: process.execPath,
+      args: ['--stdio', 'work'],
+      env: { GATEKEY_HOME: home },
+    });
+
+    // The launch's stdin and stdout are the process's: the stand-in runs in this one.
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const answers = createInterface({ input: stdout })[Symbol.asyncIterator]();
+    const nextAnswer = async () => JSON.parse((await answers.next()).value as string) as object;
+    const restore = replaceStdio(stdin, stdout);
+    try {
+      const relay = await launch(config.mcpServers.work?.args ?? []);
+      stdin.write(`${JSON.stringify(INITIALIZE)}\n`);
+      expect(await nextAnswer()).toMatchObject({
+        id: 1,
+        result: { protocolVersion: '2025-06-18' },
+      });
+      stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
+      stdin.write(`${JSON.stringify(WHOAMI)}\n`);
+      expect(JSON.stringify(await nextAnswer())).toMatch(/"id":2,"result".*sub/);
+      stdin.end();
+      expect(await relay.whenExited()).toBe(0);
+      expect(relay.trays).toHaveLength(0);
+      expect(relay.windows).toHaveLength(0);
+    } finally {
+      restore();
+    }
   });
 
   it('a gatekey://add link from a second launch shows the confirmation and adds nothing', async () => {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -167,5 +167,18 @@ describe("Claude Desktop's entry", () => {
     const error = refused?.error as { message: string; data: { code: string } } | undefined;
     expect(error?.data.code).toBe('keychain_unavailable');
     expect(error?.message).toMatch(/D-Bus/);
-  }, 120_000);
+
+    // The same bare environment on a desktop session: the bus is found at $XDG_RUNTIME_DIR/bus and
+    // the keychain answers, so what fails now is only the stopped demo gateway.
+    const busSocket = /^unix:path=([^,]+)/.exec(process.env.DBUS_SESSION_BUS_ADDRESS ?? '')?.[1];
+    if (!busSocket) throw new Error('scripts/test.sh runs this test in a D-Bus session at a path.');
+    const runtimeDir = path.join(root, 'runtime');
+    await mkdir(runtimeDir);
+    await symlink(busSocket, path.join(runtimeDir, 'bus'));
+    const withBus = { ...entry, env: { ...entry.env, XDG_RUNTIME_DIR: runtimeDir } };
+    const [relayed] = await runEntry(withBus, [initialize]);
+    const upstreamError = relayed?.error as { data?: { code?: string } } | undefined;
+    expect(upstreamError).toBeDefined();
+    expect(upstreamError?.data?.code).not.toBe('keychain_unavailable');
+  }, 180_000);
 });

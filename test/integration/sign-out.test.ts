@@ -22,7 +22,7 @@ describe('signing out', () => {
       home: await temporaryHome(),
       version: 'test',
       port: () => 7421,
-      gatekeyCommand: { command: 'gatekey', args: [] },
+      stdioCommand: { command: 'gatekey', args: ['stdio'] },
       openBrowser: async (url) => void (await completeBrowserLogin(url)),
     });
     await core.tokens.start();

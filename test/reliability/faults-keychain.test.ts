@@ -57,7 +57,7 @@ async function earlierSession(home: string, clientId: string, clientSecret: stri
     home,
     version: 'reliability',
     port: () => 0,
-    gatekeyCommand: { command: 'gatekey', args: [] },
+    stdioCommand: { command: 'gatekey', args: ['stdio'] },
   });
   const gateway = {
     name: 'robot',

@@ -149,9 +149,13 @@ describe.skipIf(process.platform === 'win32')('file modes under umask 000', () =
     it('an IDE config file is created private, in private new folders', async () => {
       const root = await temporaryDirectory('gatekey-umask');
       const file = path.join(root, 'a', 'b', 'mcp.json');
-      await writeClientConfig('cursor', acmeGatewayTarget({ command: 'gatekey', args: [] }), {
-        file,
-      });
+      await writeClientConfig(
+        'cursor',
+        acmeGatewayTarget({ command: 'gatekey', args: ['stdio'] }),
+        {
+          file,
+        },
+      );
       expectPrivate(await modesUnder(root), ['a', 'a/b']);
     });
   });

@@ -13,7 +13,7 @@ import { acmeGatewayTarget } from '../support/client-target.js';
 
 const target = acmeGatewayTarget({
   command: '/usr/bin/node',
-  args: ['/opt/gatekey/bin/gatekey.js'],
+  args: ['/opt/gatekey/bin/gatekey.js', 'stdio'],
 });
 
 const expectedEntries: Record<ClientId, Record<string, unknown>> = {

@@ -25,7 +25,7 @@ import {
 } from '../../src-main/core/clients/index.js';
 import { acmeGatewayTarget } from '../support/client-target.js';
 
-const target = acmeGatewayTarget({ command: '/opt/gatekey/gatekey', args: [] });
+const target = acmeGatewayTarget({ command: '/opt/gatekey/gatekey', args: ['stdio'] });
 
 let root: string;
 let environment: Environment;

@@ -14,7 +14,7 @@ import type { SecretStore } from '../../core/secrets/types.js';
 import { DEMO_BROWSER_GATEWAY, DEMO_GATEWAY, startDemoServers } from '../../demo/demo.js';
 import type { DemoServers } from '../../demo/demo.js';
 import type { CommandContext } from '../command.js';
-import { gatekeyCommand, version } from '../package-root.js';
+import { stdioCommand, version } from '../package-root.js';
 import { info, print, waitForSignal } from '../output.js';
 
 const PREFERRED_PORT = 7421;
@@ -45,7 +45,7 @@ export async function runDemo(context: CommandContext): Promise<number> {
         version,
         port,
         secrets,
-        gatekeyCommand,
+        stdioCommand,
         startDemo: async () => demoServers.machineGateway(),
       }),
     );

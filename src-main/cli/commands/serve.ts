@@ -3,10 +3,11 @@ import path from 'node:path';
 import { resolveHome } from '../../core/paths.js';
 import type { RunningInstance } from '../../core/instance.js';
 import { connectToInstance } from '../../core/api/http-client.js';
+import { adoptSessionBus } from '../../core/secrets/session-bus.js';
 import type { Command } from '../command.js';
 import { requireName } from '../command.js';
 import type { GlobalOptions } from '../context.js';
-import { gatekeyCommand, rendererDir, version } from '../package-root.js';
+import { stdioCommand, rendererDir, version } from '../package-root.js';
 import { info, print, usageError, waitForSignal } from '../output.js';
 
 export const serve: Command = {
@@ -39,23 +40,32 @@ export const stdio: Command = {
   usage: 'gatekey stdio <name>',
   help: 'Speaks newline-delimited JSON-RPC on stdin/stdout; goes through the running Gatekey, or starts one for itself.',
   async run(context) {
-    const name = requireName(context.positionals, this.usage);
-    const home = resolveHome(context.globals.home);
-    const running = await connectToInstance(home);
-    const own = running ? undefined : await launch(context.globals, { port: 0 });
-    const origin = running ? (await running.call('app.info', {})).proxyOrigin : own!.proxyOrigin;
-    const { runStdioBridge } = await import('../../core/proxy/stdio-bridge.js');
-    try {
-      await runStdioBridge({
-        url: `${origin}/mcp/${name}`,
-        input: process.stdin,
-        output: process.stdout,
-      });
-    } finally {
-      await own?.close();
-    }
+    await relayStdio(context.globals, requireName(context.positionals, this.usage));
   },
 };
+
+/**
+ * `gatekey stdio <name>` (and the tray app's `--stdio <name>`): relays stdin/stdout to the
+ * gateway through the running Gatekey, or through one started for this relay alone.
+ */
+export async function relayStdio(globals: GlobalOptions, name: string): Promise<void> {
+  // A desktop app starts this without the session bus in its environment.
+  adoptSessionBus();
+  const home = resolveHome(globals.home);
+  const running = await connectToInstance(home);
+  const own = running ? undefined : await launch(globals, { port: 0 });
+  const origin = running ? (await running.call('app.info', {})).proxyOrigin : own!.proxyOrigin;
+  const { runStdioBridge } = await import('../../core/proxy/stdio-bridge.js');
+  try {
+    await runStdioBridge({
+      url: `${origin}/mcp/${name}`,
+      input: process.stdin,
+      output: process.stdout,
+    });
+  } finally {
+    await own?.close();
+  }
+}
 
 /** The core is loaded here, not at the top: the other commands start without it. */
 async function launch(
@@ -70,7 +80,7 @@ async function launch(
     uiDir: options.uiDir,
     insecureFileStore: globals.insecureFileStore,
     onWarning: (message) => info(`gatekey: ${message}`),
-    gatekeyCommand,
+    stdioCommand,
   });
 }
 

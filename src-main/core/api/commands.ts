@@ -38,8 +38,8 @@ export interface ApiDependencies {
   tokens: TokenManager;
   log: RequestLog;
   openBrowser: (url: string) => Promise<void>;
-  /** How a stdio client runs this very `gatekey`. */
-  gatekeyCommand: ClientTarget['gatekeyCommand'];
+  /** How a stdio client runs this very Gatekey's stdio bridge (the gateway name follows). */
+  stdioCommand: ClientTarget['stdioCommand'];
   /** Starts the embedded demo IdP and MCP server; returns the gateway to register. */
   startDemo?: () => Promise<DemoGateway>;
   /** Where IDE config files live; default: this process's home and working directory. */
@@ -83,7 +83,7 @@ export function createApi(deps: ApiDependencies): Api {
   const clientTarget = (name: string): ClientTarget => ({
     name,
     localUrl: localUrl(name),
-    gatekeyCommand: deps.gatekeyCommand,
+    stdioCommand: deps.stdioCommand,
     home: deps.home,
   });
   /** Workspace files go under the caller's folder; without one, none are offered. */

@@ -68,9 +68,9 @@ export const CLIENTS: Record<ClientId, ClientDefinition> = {
   'claude-desktop': {
     displayName: 'Claude Desktop',
     serversKey: 'mcpServers',
-    entry: ({ name, gatekeyCommand, home }) => ({
-      command: gatekeyCommand.command,
-      args: [...gatekeyCommand.args, 'stdio', name],
+    entry: ({ name, stdioCommand, home }) => ({
+      command: stdioCommand.command,
+      args: [...stdioCommand.args, name],
       env: { GATEKEY_HOME: home },
     }),
     files: (at) => [user(at.appData('Claude', 'claude_desktop_config.json'))],

@@ -17,10 +17,11 @@ export interface ClientTarget {
   name: string;
   localUrl: string;
   /**
-   * How to run `gatekey`, for clients that only start stdio servers (Claude Desktop): an absolute
-   * program, since a desktop app starts it with a bare environment and a minimal PATH.
+   * How to run the stdio bridge, for clients that only start stdio servers (Claude Desktop): an
+   * absolute program and the arguments before the gateway name (`gatekey.js stdio`, or the tray
+   * app's `--stdio`), since a desktop app starts it with a bare environment and a minimal PATH.
    */
-  gatekeyCommand: { command: string; args: string[] };
+  stdioCommand: { command: string; args: string[] };
   /** The Gatekey home the entry's `gatekey stdio` must use: the bare environment has no GATEKEY_HOME. */
   home: string;
 }

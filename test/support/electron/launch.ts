@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { vi } from 'vitest';
 import { setCurrentProcess } from './current.js';
 import { ElectronProcess, type ProcessOptions } from './process.js';
@@ -50,4 +51,21 @@ export async function quitAll(launches: readonly ElectronProcess[]): Promise<voi
   for (const launched of launches) if (!launched.exited) launched.app.quit();
   await Promise.all(launches.map((launched) => launched.whenExited()));
   delete process.env.GATEKEY_HOME;
+}
+
+/**
+ * Gives this process (and so a launch, which runs in it) other stdin and stdout, as a stdio
+ * client that starts the app would; returns the undo.
+ */
+export function replaceStdio(stdin: Readable, stdout: Writable): () => void {
+  const original = {
+    stdin: Object.getOwnPropertyDescriptor(process, 'stdin'),
+    stdout: Object.getOwnPropertyDescriptor(process, 'stdout'),
+  };
+  Object.defineProperty(process, 'stdin', { value: stdin, configurable: true });
+  Object.defineProperty(process, 'stdout', { value: stdout, configurable: true });
+  return () => {
+    for (const [name, descriptor] of Object.entries(original))
+      if (descriptor) Object.defineProperty(process, name, descriptor);
+  };
 }
