@@ -4,6 +4,7 @@ import { mkdir, readFile, symlink } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { GatewayStore } from '../../src-main/core/gateways/store.js';
 import { GATEKEY_BIN, runGatekey, temporaryHome } from '../support/cli.js';
 
 const running: ChildProcess[] = [];
@@ -167,18 +168,33 @@ describe("Claude Desktop's entry", () => {
     const error = refused?.error as { message: string; data: { code: string } } | undefined;
     expect(error?.data.code).toBe('keychain_unavailable');
     expect(error?.message).toMatch(/D-Bus/);
+  }, 120_000);
 
-    // The same bare environment on a desktop session: the bus is found at $XDG_RUNTIME_DIR/bus and
-    // the keychain answers, so what fails now is only the stopped demo gateway.
+  it('finds the session bus at $XDG_RUNTIME_DIR/bus when the desktop app gives no DBUS_SESSION_BUS_ADDRESS', async () => {
+    const home = await temporaryHome();
+    new GatewayStore(home).add({ name: 'probe', url: 'http://127.0.0.1:9/mcp' });
+    const entry: StdioEntry = {
+      command: process.execPath,
+      args: [GATEKEY_BIN, 'stdio', 'probe'],
+      env: { GATEKEY_HOME: home },
+    };
+    const [withoutBus] = await runEntry(entry, [initialize]);
+    expect((withoutBus?.error as { data?: { code?: string } }).data?.code).toBe(
+      'keychain_unavailable',
+    );
+
     const busSocket = /^unix:path=([^,]+)/.exec(process.env.DBUS_SESSION_BUS_ADDRESS ?? '')?.[1];
     if (!busSocket) throw new Error('scripts/test.sh runs this test in a D-Bus session at a path.');
-    const runtimeDir = path.join(root, 'runtime');
-    await mkdir(runtimeDir);
+    const runtimeDir = path.join(home, 'runtime');
+    await mkdir(runtimeDir, { recursive: true });
     await symlink(busSocket, path.join(runtimeDir, 'bus'));
-    const withBus = { ...entry, env: { ...entry.env, XDG_RUNTIME_DIR: runtimeDir } };
-    const [relayed] = await runEntry(withBus, [initialize]);
-    const upstreamError = relayed?.error as { data?: { code?: string } } | undefined;
-    expect(upstreamError).toBeDefined();
-    expect(upstreamError?.data?.code).not.toBe('keychain_unavailable');
-  }, 180_000);
+    const [withBus] = await runEntry(
+      { ...entry, env: { ...entry.env, XDG_RUNTIME_DIR: runtimeDir } },
+      [initialize],
+    );
+    // The keychain answered (no tokens yet): what stops the request now is the missing sign-in.
+    const error = withBus?.error as { message: string; data?: { code?: string } } | undefined;
+    expect(error?.data?.code).not.toBe('keychain_unavailable');
+    expect(error?.message).not.toMatch(/D-Bus/);
+  }, 120_000);
 });
