@@ -1,4 +1,5 @@
-import { app, clipboard, dialog, powerMonitor, shell } from 'electron';
+import os from 'node:os';
+import { app, clipboard, dialog, net, powerMonitor, shell } from 'electron';
 import type { ApiEvent } from '../core/api/contract.js';
 import { describeError, GatekeyError } from '../core/errors.js';
 import { startInstance, type RunningInstance } from '../core/instance.js';
@@ -144,7 +145,10 @@ export class Controller {
       instance.api.subscribe((event) => this.onCoreEvent(event)),
       serveCommandsOverIpc(instance.api),
       revalidateOnWake(powerMonitor, () => instance.tokens.revalidate(), {
-        onError: (error) => this.log('revalidation after wake-up failed', error),
+        network: {
+          source: { interfaces: () => os.networkInterfaces(), isOnline: () => net.isOnline() },
+        },
+        onError: (error) => this.log('revalidation after wake-up or network change failed', error),
       }),
       () => this.redrawTray.cancel(),
       () => this.reloadGateways.cancel(),

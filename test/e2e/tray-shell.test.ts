@@ -3,12 +3,14 @@
  * with a real core on the real keychain, the demo IdP and MCP server on loopback, and the
  * headless browser for sign-ins. The tests run in order, like one person's session.
  */
+import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
 import type { Envelope } from '../../src-main/core/api/contract.js';
 import type { GatewayStatus } from '../../src-main/core/tokens/types.js';
 import type { WriteResult } from '../../src-main/core/clients/types.js';
@@ -20,6 +22,10 @@ import { startIdp, type RunningIdp } from '../../src-main/demo/idp.js';
 import { startDemoMcpServer, type RunningMcpServer } from '../../src-main/demo/mcp-server.js';
 import { COMMANDS_ARGUMENT, INVOKE_CHANNEL } from '../../src-main/app/ipc-contract.js';
 import { routes } from '../../src-main/app/routes.js';
+import {
+  NETWORK_CHECK_INTERVAL_MS,
+  REVALIDATE_DELAY_MS,
+} from '../../src-main/app/system-events.js';
 import { APP_ENTRY_URL } from '../../src-main/app/window-security.js';
 import { launchShell, quitAll, replaceStdio } from '../support/electron/launch.js';
 import type { ElectronProcess } from '../support/electron/process.js';
@@ -170,6 +176,95 @@ describe('the tray shell on the Electron stand-in', () => {
     expect(electron.openedExternally).toHaveLength(opened);
     expect(line('work')).toMatch(/^work — signed in/);
     revalidate.mockRestore();
+  });
+
+  describe('network changes', () => {
+    /** Long enough for a few network samples and a debounced revalidation on a loaded machine. */
+    const NETWORK_WAIT = { timeout: NETWORK_CHECK_INTERVAL_MS * 4, interval: 50 };
+    const realInterfaces = os.networkInterfaces.bind(os);
+    /** The OS's interfaces, plus a VPN interface the test adds or removes (nothing is sent to it). */
+    let vpnUp = false;
+    let samples: MockInstance<typeof os.networkInterfaces>;
+    /** Resolves after the shell's network watcher has taken `count` more samples. */
+    async function nextSamples(count = 1): Promise<void> {
+      const target = samples.mock.calls.length + count;
+      await vi.waitFor(
+        () => expect(samples.mock.calls.length).toBeGreaterThanOrEqual(target),
+        NETWORK_WAIT,
+      );
+    }
+    let revalidate: MockInstance<() => Promise<void>>;
+    let opened: number;
+
+    beforeAll(async () => {
+      samples = vi.spyOn(os, 'networkInterfaces').mockImplementation(() => {
+        const interfaces = realInterfaces();
+        if (!vpnUp) return interfaces;
+        return {
+          ...interfaces,
+          'gatekey-vpn0': [
+            {
+              address: '10.99.0.2',
+              netmask: '255.255.255.0',
+              family: 'IPv4',
+              mac: '00:00:00:00:00:00',
+              internal: false,
+              cidr: '10.99.0.2/24',
+            },
+          ],
+        };
+      });
+      const { TokenManager } = await import('../../src-main/core/tokens/manager.js');
+      revalidate = vi.spyOn(TokenManager.prototype, 'revalidate');
+      opened = electron.openedExternally.length;
+    });
+    afterAll(() => {
+      revalidate.mockRestore();
+      samples.mockRestore();
+    });
+
+    it(
+      'a new address revalidates once, without opening a browser',
+      async () => {
+        vpnUp = true;
+        await vi.waitFor(() => expect(revalidate).toHaveBeenCalled(), NETWORK_WAIT);
+        await revalidate.mock.results[0]?.value;
+        expect(revalidate).toHaveBeenCalledTimes(1);
+        expect(electron.openedExternally).toHaveLength(opened);
+        expect(line('work')).toMatch(/^work — signed in/);
+      },
+      NETWORK_WAIT.timeout * 2,
+    );
+
+    it(
+      'back online during a wake-up burst: one revalidation for all of it, no browser',
+      async () => {
+        revalidate.mockClear();
+        electron.online = false;
+        vpnUp = false;
+        await nextSamples();
+        electron.online = true;
+        await nextSamples();
+        electron.powerMonitor.emit('resume');
+        electron.powerMonitor.emit('unlock-screen');
+        await vi.waitFor(() => expect(revalidate).toHaveBeenCalled(), NETWORK_WAIT);
+        await revalidate.mock.results[0]?.value;
+        expect(revalidate).toHaveBeenCalledTimes(1);
+        expect(electron.openedExternally).toHaveLength(opened);
+      },
+      NETWORK_WAIT.timeout * 3,
+    );
+
+    it(
+      'does not revalidate when the network has not changed',
+      async () => {
+        revalidate.mockClear();
+        await nextSamples();
+        await sleep(REVALIDATE_DELAY_MS + 1_000);
+        expect(revalidate).not.toHaveBeenCalled();
+      },
+      NETWORK_WAIT.timeout * 3,
+    );
   });
 
   /** Clicks Refresh for `name` and waits for the core to record its outcome. */

@@ -498,7 +498,7 @@ export interface MainExports {
   powerMonitor: EventEmitter;
   ipcMain: Pick<Electron.IpcMain, 'handle' | 'removeHandler'>;
   protocol: Pick<Electron.Protocol, 'registerSchemesAsPrivileged' | 'handle'>;
-  net: Pick<Electron.Net, 'fetch'>;
+  net: Pick<Electron.Net, 'fetch' | 'isOnline'>;
   screen: Pick<Electron.Screen, 'getDisplayNearestPoint'>;
   session: {
     defaultSession: Pick<
@@ -526,6 +526,8 @@ export class ElectronProcess {
     check?: PermissionCheckHandler;
   } = {};
   clipboardText = '';
+  /** What `net.isOnline()` answers; a test flips it as the OS would. */
+  online = true;
   quitRequests = 0;
   /** Quits a window's 'close' handler cancelled. */
   cancelledQuits = 0;
@@ -629,7 +631,7 @@ export class ElectronProcess {
           this.protocolHandlers.set(scheme, handler);
         },
       },
-      net: { fetch: fetchFile },
+      net: { fetch: fetchFile, isOnline: () => this.online },
       screen: {
         getDisplayNearestPoint: (point) => {
           const bounds = this.displayAt({ ...point, width: 1, height: 1 });
