@@ -175,11 +175,12 @@ export function validateForm(values: FormValues, hasStoredSecret: boolean): Fiel
   const extraHeadersError = parseExtraHeaders(values.extraHeaders).error;
   if (extraHeadersError) errors.extraHeaders = extraHeadersError;
   if (values.auth === 'client_credentials' || values.auth === 'cross_app') {
-    const what = values.auth === 'cross_app' ? 'cross-app access' : 'client credentials';
+    const needs =
+      values.auth === 'cross_app' ? 'cross-app access needs' : 'client credentials need';
     if (!values.clientId.trim())
-      errors.clientId ??= `${what} needs the client ID registered at the authorization server`;
+      errors.clientId ??= `${needs} the client ID registered at the authorization server`;
     if (!values.clientSecret && !hasStoredSecret)
-      errors.clientSecret = `${what} needs the client secret`;
+      errors.clientSecret = `${needs} the client secret`;
   }
   if (values.auth === 'cross_app') {
     if (!values.idpTokenEndpoint.trim())
