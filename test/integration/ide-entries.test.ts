@@ -151,9 +151,14 @@ describe("Claude Desktop's entry", () => {
     const entry = (JSON.parse(await readFile(file, 'utf8')) as { mcpServers: { demo: StdioEntry } })
       .mcpServers.demo;
     expect(path.isAbsolute(entry.command)).toBe(true);
-    expect(entry.env).toEqual({ GATEKEY_HOME: home });
+    // The runtime folder too: the instance's record is there, not in the home.
+    const runtimeDir = process.env.XDG_RUNTIME_DIR;
+    expect(entry.env).toEqual({
+      GATEKEY_HOME: home,
+      ...(runtimeDir && { XDG_RUNTIME_DIR: runtimeDir }),
+    });
 
-    // With the demo running: the entry finds it in the carried home and calls a tool through it.
+    // With the demo running: the entry finds it through what it carries and calls a tool through it.
     const [, called] = await runEntry(entry, [
       initialize,
       { jsonrpc: '2.0', method: 'notifications/initialized' },

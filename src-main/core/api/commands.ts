@@ -85,6 +85,7 @@ export function createApi(deps: ApiDependencies): Api {
     localUrl: localUrl(name),
     stdioCommand: deps.stdioCommand,
     home: deps.home,
+    runtimeDir: process.env.XDG_RUNTIME_DIR,
   });
   /** Workspace files go under the caller's folder; without one, none are offered. */
   const clientEnvironment = (workspace: string | undefined): Environment => {

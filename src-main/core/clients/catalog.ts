@@ -68,10 +68,10 @@ export const CLIENTS: Record<ClientId, ClientDefinition> = {
   'claude-desktop': {
     displayName: 'Claude Desktop',
     serversKey: 'mcpServers',
-    entry: ({ name, stdioCommand, home }) => ({
+    entry: ({ name, stdioCommand, home, runtimeDir }) => ({
       command: stdioCommand.command,
       args: [...stdioCommand.args, name],
-      env: { GATEKEY_HOME: home },
+      env: { GATEKEY_HOME: home, ...(runtimeDir && { XDG_RUNTIME_DIR: runtimeDir }) },
     }),
     files: (at) => [user(at.appData('Claude', 'claude_desktop_config.json'))],
     notes: [

@@ -24,6 +24,11 @@ export interface ClientTarget {
   stdioCommand: { command: string; args: string[] };
   /** The Gatekey home the entry's `gatekey stdio` must use: the bare environment has no GATEKEY_HOME. */
   home: string;
+  /**
+   * The instance's runtime folder ($XDG_RUNTIME_DIR, where it keeps its record), for the same
+   * reason: without it a bare environment would look for the running instance elsewhere.
+   */
+  runtimeDir?: string;
 }
 
 /** Where the user's files live; a parameter so that paths for every OS can be computed and tested. */
