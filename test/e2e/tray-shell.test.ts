@@ -356,10 +356,11 @@ describe('the tray shell on the Electron stand-in', () => {
     const config = JSON.parse(await readFile(written.path, 'utf8')) as {
       mcpServers: Record<string, { command: string; args: string[]; env: object }>;
     };
+    const runtimeDir = process.env.XDG_RUNTIME_DIR;
     expect(config.mcpServers.work).toEqual({
       command: process.execPath,
       args: ['--stdio', 'work'],
-      env: { GATEKEY_HOME: home },
+      env: { GATEKEY_HOME: home, ...(runtimeDir && { XDG_RUNTIME_DIR: runtimeDir }) },
     });
 
     // The launch's stdin and stdout are the process's: the stand-in runs in this one.
