@@ -220,14 +220,14 @@ export function createApi(deps: ApiDependencies): Api {
       return discover(draft);
     },
     'gateways.test': async ({ name }) => testConnection(localUrl(deps.store.require(name).name)),
-    'auth.signIn': async ({ name }) => {
+    'auth.signIn': async ({ name, openBrowser }) => {
       deps.store.require(name);
       signIns.get(name)?.abort();
       const controller = new AbortController();
       signIns.set(name, controller);
       try {
         return await deps.tokens.signIn(name, {
-          openBrowser: deps.openBrowser,
+          openBrowser: openBrowser ? deps.openBrowser : async () => undefined,
           signal: controller.signal,
         });
       } finally {

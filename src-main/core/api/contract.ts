@@ -36,7 +36,13 @@ export const commandInputs = {
   'gateways.remove': gatewayName,
   'gateways.discover': z.object({ gateway: z.unknown() }),
   'gateways.test': gatewayName,
-  'auth.signIn': gatewayName,
+  'auth.signIn': gatewayName.extend({
+    /**
+     * false: the caller opens the authorization URL of the `browser` progress event itself, in
+     * its own environment (the CLI and its $BROWSER); the instance opens none.
+     */
+    openBrowser: z.boolean().default(true),
+  }),
   'auth.cancelSignIn': gatewayName,
   'auth.signOut': gatewayName,
   'auth.refresh': gatewayName,

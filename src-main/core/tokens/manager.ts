@@ -207,6 +207,9 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
   readonly #retry: RetryPolicy;
   readonly #entries = new Map<string, Entry>();
   #stopped = false;
+  /** Aborted by `stop`: a sign-in waiting for its browser must not keep the process alive. */
+  #halt = new AbortController();
+  readonly #browserSignIns = new Set<Promise<unknown>>();
 
   constructor(options: TokenManagerOptions) {
     super();
@@ -221,14 +224,22 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
   /** Restores every gateway from the keychain; a gateway whose entry fails shows `error`. */
   async start(): Promise<void> {
     this.#stopped = false;
+    if (this.#halt.signal.aborted) this.#halt = new AbortController();
     await Promise.allSettled(this.#gateways.list().map((gateway) => this.#ready(gateway.name)));
   }
 
-  /** Cancels timers and waits until in-flight token requests are persisted. */
+  /**
+   * Cancels timers and browser sign-ins (closing their callback listeners), and waits until
+   * in-flight token requests are persisted.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#halt.abort();
     for (const entry of this.#entries.values()) clearTimeout(entry.timer);
-    await Promise.allSettled([...this.#entries.values()].map((entry) => this.#settled(entry)));
+    await Promise.allSettled([
+      ...this.#browserSignIns,
+      ...[...this.#entries.values()].map((entry) => this.#settled(entry)),
+    ]);
   }
 
   status(name: string): GatewayStatus {
@@ -548,13 +559,17 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
   async #signInWithBrowser(entry: Entry, gateway: Gateway, options: SignInOptions): Promise<void> {
     entry.activeSignIns += 1;
     this.#publish(entry);
+    const halt = this.#halt.signal;
     try {
-      const tokens = await this.#session(entry, gateway).signInWithBrowser({
+      const signingIn = this.#session(entry, gateway).signInWithBrowser({
         openBrowser: options.openBrowser,
-        signal: options.signal,
+        signal: options.signal ? AbortSignal.any([options.signal, halt]) : halt,
         additionalScopes: entry.stepUpScopes,
         onProgress: (progress: SignInProgress) => this.emit('progress', entry.name, progress),
       });
+      this.#browserSignIns.add(signingIn);
+      void signingIn.catch(() => undefined).finally(() => this.#browserSignIns.delete(signingIn));
+      const tokens = await signingIn;
       await this.#commit(entry, gateway, tokens, ANY_TOKENS);
       this.#clearFailure(entry);
       entry.needsSignIn = false;
