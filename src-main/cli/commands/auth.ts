@@ -1,5 +1,6 @@
 import type { SignInProgress } from '../../core/oauth/types.js';
 import { describeRelative } from '../../core/time.js';
+import { describeRevocation } from '../../core/api/revocation.js';
 import type { Command } from '../command.js';
 import { requireName } from '../command.js';
 import { withSession } from '../context.js';
@@ -57,8 +58,14 @@ export const logout: Command = {
   usage: 'gatekey logout <name>',
   async run({ positionals, globals }) {
     const name = requireName(positionals, this.usage);
-    await withSession(globals, ({ api }) => api.call('auth.signOut', { name }));
-    print(`Signed out of ${name}.`);
+    const { revocation, status } = await withSession(globals, ({ api }) =>
+      api.call('auth.signOut', { name }),
+    );
+    if (globals.json) return printJson({ status, revocation });
+    const [headline = '', ...details] = describeRevocation(name, revocation);
+    print(headline);
+    // What is left valid at the IdP is a warning: stderr, like the other status lines.
+    for (const line of details) info(line);
   },
 };
 

@@ -240,8 +240,8 @@ export function createApi(deps: ApiDependencies): Api {
       return { cancelled: Boolean(controller) };
     },
     'auth.signOut': async ({ name }) => {
-      await deps.tokens.signOut(name);
-      return deps.tokens.status(name);
+      const revocation = await deps.tokens.signOut(name);
+      return { status: deps.tokens.status(name), revocation };
     },
     'auth.refresh': async ({ name }) => deps.tokens.refreshNow(name),
     'tokens.get': async ({ name, kind }) => {

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Gateway } from '../gateways/schema.js';
 import type { DiscoveryResult, SignInProgress } from '../oauth/types.js';
 import type { GatewayStatus } from '../tokens/types.js';
+import type { SignOutResult } from './revocation.js';
 import type { InspectionReport } from '../jwt/types.js';
 import type { RequestLogEntry } from '../proxy/log-types.js';
 import { CLIENT_IDS, type ClientConfigPlan, type WriteResult } from '../clients/types.js';
@@ -113,7 +114,7 @@ export interface CommandOutputs {
   'gateways.test': ConnectionTest;
   'auth.signIn': GatewayStatus;
   'auth.cancelSignIn': { cancelled: boolean };
-  'auth.signOut': GatewayStatus;
+  'auth.signOut': SignOutResult;
   'auth.refresh': GatewayStatus;
   'tokens.get': { token: string; kind: 'access_token' | 'id_token'; expiresAt?: number };
   'tokens.inspect': InspectionReport;

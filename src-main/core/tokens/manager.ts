@@ -6,6 +6,7 @@ import type { GatewayStore } from '../gateways/store.js';
 import { createOAuthSession } from '../oauth/index.js';
 import type { DiscoveryResult, OAuthSession, SignInProgress } from '../oauth/types.js';
 import type { SecretStore, TokenSet } from '../secrets/types.js';
+import type { RevocableToken, Revocation } from '../api/revocation.js';
 import type { GatewayState, GatewayStatus, TokenEvents, TokenProvider } from './types.js';
 
 /** Refresh at 80 % of a token's lifetime, or 60 s before expiry when that is earlier. */
@@ -179,6 +180,40 @@ function renewalGrant(
   return undefined;
 }
 
+/** The tokens worth revoking: the refresh token, and the access token unless it has expired. */
+function heldTokens(
+  tokens: TokenSet,
+  now: number,
+): { kind: RevocableToken; token: string; validUntil?: number }[] {
+  const { refreshToken, accessToken } = tokens;
+  const accessUntil = tokens.expiresAt ?? jwtExpiry(accessToken);
+  return [
+    ...(refreshToken
+      ? [
+          {
+            kind: 'refresh_token' as const,
+            token: refreshToken,
+            validUntil: tokens.refreshExpiresAt ?? jwtExpiry(refreshToken),
+          },
+        ]
+      : []),
+    ...(accessUntil === undefined || accessUntil > now
+      ? [{ kind: 'access_token' as const, token: accessToken, validUntil: accessUntil }]
+      : []),
+  ];
+}
+
+/** One line that names the revocation step and what happened there. */
+function revocationFailure(error: unknown): string {
+  if (error instanceof Error && error.name === 'TimeoutError') {
+    return `The revocation request got no answer within ${REVOKE_TIMEOUT_MS / 1000} s.`;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return /revocation/i.test(message)
+    ? message
+    : `The revocation request could not be made: ${message}`;
+}
+
 /** Waits for `promise`, but lets this caller stop waiting (the shared work goes on). */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
@@ -266,10 +301,13 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
     return this.#statusOf(entry, gateway);
   }
 
-  /** Drops the tokens; the client secret and the registration stay in the keychain. */
-  async signOut(name: string): Promise<void> {
+  /**
+   * Drops the tokens (the client secret and the registration stay in the keychain), then asks
+   * the IdP to revoke them and reports what it did.
+   */
+  async signOut(name: string): Promise<Revocation> {
     const { gateway, entry } = await this.#ready(name);
-    if (gateway.auth === 'none') return;
+    if (gateway.auth === 'none') return { outcome: 'nothing-held' };
     const forgotten = entry.tokens;
     await this.#commit(entry, gateway, undefined, ANY_TOKENS);
     this.#clearFailure(entry);
@@ -277,19 +315,29 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
     entry.stepUpScopes = undefined;
     this.#schedule(entry);
     this.#publish(entry);
-    if (forgotten) await this.#revoke(entry, gateway, forgotten);
+    return forgotten ? this.#revoke(entry, gateway, forgotten) : { outcome: 'nothing-held' };
   }
 
   /**
-   * RFC 7009, best effort: the tokens are already gone from Gatekey, so sign-out never waits on
-   * an IdP that is down; such an IdP keeps them valid only until they expire.
+   * RFC 7009, after the tokens are gone from Gatekey, so sign-out never fails on an IdP that is
+   * down or refuses; the report says which tokens stay valid there, why, and until when.
    */
-  async #revoke(entry: Entry, gateway: Gateway, tokens: TokenSet): Promise<void> {
+  async #revoke(entry: Entry, gateway: Gateway, tokens: TokenSet): Promise<Revocation> {
     const session = this.#session(entry, gateway);
     const signal = AbortSignal.timeout(REVOKE_TIMEOUT_MS);
-    for (const token of [tokens.refreshToken, tokens.accessToken]) {
-      if (token) await session.revoke(token, signal).catch(() => false);
+    const unrevoked: { kind: RevocableToken; validUntil?: number }[] = [];
+    let reason: string | undefined;
+    for (const { kind, token, validUntil } of heldTokens(tokens, this.#now())) {
+      try {
+        await session.revoke(token, signal);
+      } catch (error) {
+        reason ??= revocationFailure(error);
+        unrevoked.push(validUntil === undefined ? { kind } : { kind, validUntil });
+      }
     }
+    if (reason === undefined) return { outcome: 'revoked' };
+    const whereToRevoke = await session.whereToRevoke();
+    return { outcome: 'not-revoked', tokens: unrevoked, reason, whereToRevoke };
   }
 
   async refreshNow(name: string): Promise<GatewayStatus> {
