@@ -209,7 +209,7 @@ function revocationFailure(error: unknown): string {
     return `The revocation request got no answer within ${REVOKE_TIMEOUT_MS / 1000} s.`;
   }
   const message = error instanceof Error ? error.message : String(error);
-  return /revocation/i.test(message)
+  return message.startsWith('The revocation request')
     ? message
     : `The revocation request could not be made: ${message}`;
 }
