@@ -6,13 +6,15 @@ import {
   GATEWAY_URL,
   gatewayOf,
   headlessSignIn,
+  authorizationUrlOf,
   MemorySecretStore,
   redirectUriOf,
 } from './oauth-fixtures.js';
 import { rejection } from '../support/gatekey-rejection.js';
 import { freePort, occupyPort } from '../support/ports.js';
 
-const STEPS = ['discovery', 'registration', 'browser', 'code', 'token', 'done'];
+// The browser step twice: the check that the IdP accepts the request, then opening the browser.
+const STEPS = ['discovery', 'registration', 'browser', 'browser', 'code', 'token', 'done'];
 
 async function isListening(url: URL): Promise<boolean> {
   return fetch(url).then(
@@ -50,7 +52,7 @@ describe('browser sign-in with PKCE against each IdP profile', () => {
     const tokens = await session.signInWithBrowser(options);
 
     expect(progress.map((step) => step.step)).toEqual(STEPS);
-    const authorizationUrl = new URL(progress[2]?.authorizationUrl ?? '');
+    const authorizationUrl = authorizationUrlOf(progress);
     expect(Object.fromEntries(authorizationUrl.searchParams)).toMatchObject({
       code_challenge_method: 'S256',
       scope: 'openid mcp:tools offline_access',
@@ -100,9 +102,7 @@ describe('browser sign-in with PKCE against each IdP profile', () => {
     expect(claims).toMatchObject({ iss: cognito.issuer, token_use: 'access' });
     expect(claims.aud).toBeUndefined();
     // Cognito lists no offline_access but issues refresh tokens anyway.
-    expect(new URL(progress[2]?.authorizationUrl ?? '').searchParams.get('scope')).toBe(
-      'openid gateway/read',
-    );
+    expect(authorizationUrlOf(progress).searchParams.get('scope')).toBe('openid gateway/read');
     expect(tokens.refreshToken).toBeTruthy();
   });
 
@@ -161,7 +161,7 @@ describe('browser sign-in with PKCE against each IdP profile', () => {
 
     const tokens = await session.signInWithBrowser(options);
 
-    const sent = new URL(progress[2]?.authorizationUrl ?? '').searchParams;
+    const sent = authorizationUrlOf(progress).searchParams;
     expect(sent.get('audience')).toBe(auth0.apiAudience);
     expect(sent.has('resource')).toBe(false);
     expect(decodeJwt(tokens.accessToken).aud).toContain(auth0.apiAudience);
