@@ -199,6 +199,30 @@ describe('browser sign-in with PKCE against each IdP profile', () => {
       expect(second.progress[1]?.message).toContain('registered earlier');
     });
 
+    it('at an IdP that lists only secret methods: a confidential client, its secret kept and used', async () => {
+      const confidentialOnly = await startIdp({
+        clientAuthMethods: ['client_secret_post', 'client_secret_basic'],
+      });
+      try {
+        const secrets = new MemorySecretStore();
+        const session = createOAuthSession(
+          gatewayOf({ url: GATEWAY_URL, issuer: confidentialOnly.issuer, scopes: ['openid'] }),
+          secrets,
+        );
+
+        const tokens = await session.signInWithBrowser(headlessSignIn().options);
+        const refreshed = await session.refresh(tokens.refreshToken ?? '');
+
+        const registration = (await secrets.read('work'))?.registration;
+        expect(registration).toMatchObject({ tokenEndpointAuthMethod: 'client_secret_post' });
+        expect(registration?.clientSecret).toBeTruthy();
+        expect(decodeJwt(refreshed.accessToken).client_id).toBe(registration?.clientId);
+        expect(await session.revoke(refreshed.refreshToken ?? '')).toBe(true);
+      } finally {
+        await confidentialOnly.close();
+      }
+    });
+
     it('is dropped and redone once when the IdP no longer knows the client', async () => {
       const generic = idp('generic');
       const secrets = new MemorySecretStore();
