@@ -324,6 +324,12 @@ describe('browser sign-in with PKCE against each IdP profile', () => {
 
       expect(error.code).toBe('sign_in_timeout');
       expect(error.message).toContain('0.3 s');
+      // Not the port this sign-in happened to use: the next one would use another.
+      const advised = /--redirect-uri http:\/\/127\.0\.0\.1:(\d+)\/callback$/.exec(
+        error.hint ?? '',
+      );
+      expect(advised?.[1]).toBeDefined();
+      expect(advised?.[1]).not.toBe(redirectUriOf(progress).port);
       expect(await isListening(redirectUriOf(progress))).toBe(false);
     });
 

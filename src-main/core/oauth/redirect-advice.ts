@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
+import { GatekeyError, isGatekeyError } from '../errors.js';
 import { DEFAULT_REDIRECT_URI, type Gateway } from '../gateways/schema.js';
 
 /**
@@ -36,6 +37,22 @@ export async function redirectUriToRegister(gateway: Gateway): Promise<string> {
 export async function manualClientHint(gateway: Gateway, registerAtIdp: string): Promise<string> {
   const uri = await redirectUriToRegister(gateway);
   return `${registerAtIdp} with the callback URL ${uri}, then set both: gatekey edit ${gateway.name} --client-id ID --redirect-uri ${uri}`;
+}
+
+/**
+ * A sign-in that timed out while listening on any free port: if the IdP showed an error page,
+ * registering the port this sign-in used would not help the next one, so the advice names a
+ * fixed one.
+ */
+export async function withFixedRedirectAdvice(error: unknown, gateway: Gateway): Promise<never> {
+  const configured = new URL(gateway.redirectUri ?? DEFAULT_REDIRECT_URI);
+  if (!isGatekeyError(error, 'sign_in_timeout') || configured.port !== '0') throw error;
+  const uri = await redirectUriToRegister(gateway);
+  throw new GatekeyError(
+    'sign_in_timeout',
+    error.message,
+    `Run gatekey login ${gateway.name} again and finish in the browser. If the IdP showed an error page, register ${uri} as a callback URL there and use it: gatekey edit ${gateway.name} --redirect-uri ${uri}`,
+  );
 }
 
 function nameHash(name: string): number {

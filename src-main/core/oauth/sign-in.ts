@@ -19,6 +19,7 @@ import {
   type OAuthClient,
 } from './client.js';
 import { listenForAuthorizationCallback } from './loopback.js';
+import { withFixedRedirectAdvice } from './redirect-advice.js';
 import { joinScopes, presentParameters, toTokenSet } from './tokens.js';
 import type { BrowserSignInOptions, SignInProgress } from './types.js';
 
@@ -77,10 +78,12 @@ export async function signInWithBrowser(
     });
     report({ step: 'browser', message: 'Opening the browser to sign in.', authorizationUrl });
     const [tokens] = await Promise.all([
-      listener.receive((callbackUrl) => redeemCode(context, client, callbackUrl, request, report), {
-        timeoutMs: options.timeoutMs ?? SIGN_IN_TIMEOUT_MS,
-        signal: options.signal,
-      }),
+      listener
+        .receive((callbackUrl) => redeemCode(context, client, callbackUrl, request, report), {
+          timeoutMs: options.timeoutMs ?? SIGN_IN_TIMEOUT_MS,
+          signal: options.signal,
+        })
+        .catch((error: unknown) => withFixedRedirectAdvice(error, context.gateway)),
       options.openBrowser(authorizationUrl),
     ]);
     report({ step: 'done', message: `Signed in to ${context.gateway.name}.` });
