@@ -132,15 +132,7 @@ describe.skipIf(missing !== undefined)('Glewlwyd (Debian package)', () => {
     });
     const opened: string[] = [];
     const session = createOAuthSession(
-      gatewayOf({
-        name: 'web',
-        url: GATEWAY_URL,
-        issuer: glewlwyd.issuer,
-        clientId: client.clientId,
-        redirectUri: unregistered,
-        resource: false,
-        scopes: ['openid', GLEWLWYD_SCOPE],
-      }),
+      webGateway(glewlwyd.issuer, { clientId: client.clientId, redirectUri: unregistered }),
       new MemorySecretStore(),
     );
 
@@ -234,17 +226,9 @@ describe.skipIf(missing !== undefined || !hasChromium)(
           return fetch(input, init);
         };
         const store = new MemorySecretStore();
-        const session = createOAuthSession(
-          gatewayOf({
-            name: 'web',
-            url: GATEWAY_URL,
-            issuer: postOnly.issuer,
-            resource: false,
-            scopes: ['openid', GLEWLWYD_SCOPE],
-          }),
-          store,
-          { fetch: recording },
-        );
+        const session = createOAuthSession(webGateway(postOnly.issuer), store, {
+          fetch: recording,
+        });
 
         const tokens = await session.signInWithBrowser({
           openBrowser: (url) => signInOnLoginPage(browser, url),
@@ -269,15 +253,7 @@ describe.skipIf(missing !== undefined || !hasChromium)(
         redirectUris: [redirectUri],
       });
       const session = createOAuthSession(
-        gatewayOf({
-          name: 'web',
-          url: GATEWAY_URL,
-          issuer: glewlwyd.issuer,
-          clientId: client.clientId,
-          redirectUri,
-          resource: false,
-          scopes: ['openid', GLEWLWYD_SCOPE],
-        }),
+        webGateway(glewlwyd.issuer, { clientId: client.clientId, redirectUri }),
         new MemorySecretStore(),
       );
 
@@ -312,4 +288,16 @@ async function signInOnLoginPage(browser: Browser, url: string): Promise<void> {
   } finally {
     await page.close();
   }
+}
+
+/** A gateway whose users sign in at `issuer` (Glewlwyd sends no resource indicator through). */
+function webGateway(issuer: string, client: { clientId?: string; redirectUri?: string } = {}) {
+  return gatewayOf({
+    name: 'web',
+    url: GATEWAY_URL,
+    issuer,
+    resource: false,
+    scopes: ['openid', GLEWLWYD_SCOPE],
+    ...client,
+  });
 }

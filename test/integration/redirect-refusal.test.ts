@@ -32,6 +32,18 @@ function countingBrowser(extra: Partial<BrowserSignInOptions> = {}) {
   return { options, opened };
 }
 
+/** Sign-in options whose browser, once asked to open, cancels the sign-in. */
+function browserThatCancels() {
+  const controller = new AbortController();
+  const counting = countingBrowser({ signal: controller.signal });
+  const openBrowser = counting.options.openBrowser;
+  counting.options.openBrowser = async (url) => {
+    await openBrowser(url);
+    controller.abort();
+  };
+  return counting;
+}
+
 const FIXED_PORT_HINT = /gatekey edit work --redirect-uri http:\/\/127\.0\.0\.1:(\d+)\/callback$/;
 
 describe('an IdP that refuses the redirect URI (oidc-provider, exact redirect URIs)', () => {
@@ -104,14 +116,7 @@ describe('an IdP that refuses the redirect URI (oidc-provider, exact redirect UR
   });
 
   it('the registered redirect URI: the check passes and the browser opens', async () => {
-    const controller = new AbortController();
-    const { options, opened } = countingBrowser({
-      signal: controller.signal,
-      openBrowser: async (url) => {
-        opened.push(url);
-        controller.abort();
-      },
-    });
+    const { options, opened } = browserThatCancels();
 
     const error = await rejection(
       createOAuthSession(gateway(registered), new MemorySecretStore()).signInWithBrowser(options),
@@ -198,14 +203,7 @@ describe('answers that are no clear refusal let the browser try', () => {
     ['no answer (connection cut)', (response: ServerResponse) => response.socket?.destroy()],
   ])('%s', async (_name, answer) => {
     authorize = answer;
-    const controller = new AbortController();
-    const { options, opened } = countingBrowser({
-      signal: controller.signal,
-      openBrowser: async (url) => {
-        opened.push(url);
-        controller.abort();
-      },
-    });
+    const { options, opened } = browserThatCancels();
     const session = createOAuthSession(
       gatewayOf({ url: GATEWAY_URL, issuer: server.origin, clientId: 'ide', resource: false }),
       new MemorySecretStore(),
