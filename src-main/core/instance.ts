@@ -55,10 +55,10 @@ export async function startInstance(options: InstanceOptions): Promise<RunningIn
   const control = new ControlApi(api, secret);
   const proxy = createProxyHandler({
     port,
-    gateways: store,
+    gateways: store.recent,
     tokens,
     log,
-    allowedOrigins: () => store.settings().allowedOrigins,
+    allowedOrigins: () => store.recent.settings().allowedOrigins,
     publicOrigin: proxyOrigin,
   });
 
