@@ -155,7 +155,9 @@ describe('dynamic client registration answers as servers in the field give them'
     const error = await rejection(signIn(server.origin));
     expect(error.message).toContain(`Dynamic client registration at ${server.origin}/register`);
     expect(error.message).toContain('201 without a "client_id"');
-    expect(error.hint).toMatch(/gatekey edit work --client-id ID$/);
+    expect(error.hint).toMatch(
+      /gatekey edit work --client-id ID --redirect-uri http:\/\/127\.0\.0\.1:\d+\/callback$/,
+    );
   });
 
   it("quotes the server's OAuth error when it refuses", async () => {
