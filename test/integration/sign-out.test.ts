@@ -123,7 +123,9 @@ describe('signing out at an IdP without a revocation endpoint', () => {
     expect(logout.stdout).toBe(
       'Signed out of work: Gatekey removed its tokens, but the IdP did not revoke them.\n',
     );
-    expect(logout.stderr).toContain(`Why: The identity provider ${idp.issuer} lists no revocation`);
+    expect(logout.stderr).toContain(
+      `Why: The revocation request could not be made: The identity provider ${idp.issuer} lists no revocation endpoint (RFC 7009)`,
+    );
     expect(logout.stderr).toMatch(
       /The refresh token stays valid at the IdP until it expires there \(the IdP did not say when\)\./,
     );
