@@ -115,14 +115,40 @@ describe('inspectToken on a good token', () => {
     });
   });
 
-  it('says the signature was not checked when no JWKS URI is known', async () => {
-    const report = await inspectToken(
-      await mint(accessClaims(), key),
-      context({ jwksUri: undefined }),
+  it('never says a token checks out when its signature was not verified', async () => {
+    const token = await mint(accessClaims(), key);
+    const gatewayWithoutKeys = await inspectToken(token, context({ jwksUri: undefined }));
+    expect(gatewayWithoutKeys.signature.status).toBe('not-checked');
+    expect(ids(gatewayWithoutKeys)).toEqual(['signature_not_checked']);
+    expect(gatewayWithoutKeys.diagnostics[0]).toMatchObject({
+      severity: 'warning',
+      title: 'Signature not verified',
+    });
+    expect(gatewayWithoutKeys.diagnostics[0]?.detail).toContain(
+      `Discovery of ${ISSUER} gave no "jwks_uri"`,
     );
-    expect(report.signature.status).toBe('not-checked');
-    expect(ids(report)).toEqual(['ok', 'signature_not_checked']);
-    expect(report.diagnostics[0]?.detail).toMatch(/signature was not checked/);
+
+    const noGateway = await inspectToken(token, { tokenKind: 'access_token', now: NOW * 1000 });
+    expect(ids(noGateway)).toEqual(['signature_not_checked']);
+    expect(noGateway.signature).toMatchObject({ status: 'not-checked', canFetchKeysFrom: ISSUER });
+    expect(noGateway.signature.reason).toBe(
+      `No configured gateway has the issuer "${ISSUER}", so the signature was not verified.`,
+    );
+    expect(noGateway.diagnostics[0]?.fix).toContain('gatekey inspect --fetch-keys --token -');
+  });
+
+  it('offers no key fetch from an iss that is plain http off loopback', async () => {
+    const plain = await mint(accessClaims({ iss: 'http://idp.example.com' }), key);
+    const report = await inspectToken(plain, { tokenKind: 'access_token', now: NOW * 1000 });
+    expect(report.signature.canFetchKeysFrom).toBeUndefined();
+    expect(report.diagnostics[0]?.fix).toContain('plain http is allowed only on loopback');
+    const asked = await inspectToken(plain, {
+      tokenKind: 'access_token',
+      now: NOW * 1000,
+      fetchIssuerKeys: true,
+    });
+    expect(ids(asked)).toEqual(['issuer_keys_refused']);
+    expect(asked.diagnostics[0]?.detail).toContain("stopped at the token's iss");
   });
 });
 
