@@ -220,6 +220,52 @@ describe('inspectToken on issuer, audience and client', () => {
     expect(find(slash, 'aud_trailing_slash').severity).toBe('warning');
   });
 
+  it('advises --resource only when Gatekey sent none, and says so when the IdP ignored it', async () => {
+    const okta = await mint(accessClaims({ aud: 'api://default' }), key);
+    const noneSent = find(await inspectToken(okta, context()), 'aud_mismatch');
+    expect(noneSent.severity).toBe('error');
+    expect(noneSent.fix).toContain(`gatekey edit NAME --resource "${RESOURCE}"`);
+
+    const resource = { parameter: 'resource', value: RESOURCE } as const;
+    const ignored = await inspectToken(okta, context({ requestedAudience: resource }));
+    expect(ids(ignored)).toEqual(['resource_ignored']);
+    const advice = find(ignored, 'resource_ignored');
+    expect(advice).toMatchObject({
+      severity: 'warning',
+      title: 'The IdP ignored the resource indicator',
+      evidence: { aud: ['api://default'], expected: RESOURCE },
+    });
+    expect(advice.detail).toBe(
+      `Gatekey asked for this token with resource "${RESOURCE}" (RFC 8707), but the IdP issued it for "api://default": the IdP ignores the resource parameter, or does not know this resource. A gateway that requires "${RESOURCE}" as audience refuses the token.`,
+    );
+    expect(advice.fix).toMatch(
+      /^If the gateway accepts "api:\/\/default" as audience, nothing is wrong\./,
+    );
+    expect(advice.fix).toContain('the change is at the IdP, not in Gatekey');
+    expect(advice.fix).not.toContain('--resource');
+
+    const honoured = await inspectToken(
+      await mint(accessClaims(), key),
+      context({ requestedAudience: resource }),
+    );
+    expect(ids(honoured)).toEqual(['ok']);
+
+    const noAud = await inspectToken(
+      await mint(accessClaims({ aud: undefined }), key),
+      context({ requestedAudience: resource }),
+    );
+    expect(find(noAud, 'resource_ignored').detail).toContain('but the token has no "aud"');
+
+    const audience = await inspectToken(
+      okta,
+      context({ requestedAudience: { parameter: 'audience', value: RESOURCE } }),
+    );
+    expect(find(audience, 'aud_mismatch').detail).toBe(
+      `Gatekey asked for audience "${RESOURCE}", but the token is for "api://default", and the gateway expects "${RESOURCE}".`,
+    );
+    expect(find(audience, 'aud_mismatch').fix).not.toContain('--resource');
+  });
+
   it('reports a token without aud when the gateway expects one', async () => {
     const report = await inspectToken(await mint(accessClaims({ aud: undefined }), key), context());
     expect(find(report, 'no_audience')).toMatchObject({
