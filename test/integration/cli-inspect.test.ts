@@ -2,12 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIdp, type RunningIdp } from '../../src-main/demo/idp.js';
 import { startDemoMcpServer, type RunningMcpServer } from '../../src-main/demo/mcp-server.js';
 import { runGatekey, temporaryHome } from '../support/cli.js';
-import {
-  GLEWLWYD_SCOPE,
-  glewlwydMissing,
-  startGlewlwyd,
-  type RunningGlewlwyd,
-} from '../support/glewlwyd.js';
+import { GLEWLWYD_SCOPE } from '../support/glewlwyd.js';
+import { addMachineClient, describeWithGlewlwyd } from '../support/glewlwyd-suite.js';
 import { clientCredentialsToken, forgeWithOtherKey } from '../support/machine-tokens.js';
 
 /** The report with its word-wrapping undone, so that a sentence can be looked for whole. */
@@ -124,23 +120,9 @@ describe('gatekey inspect: the audience of a gateway’s token', () => {
   });
 });
 
-const missing = await glewlwydMissing();
-if (missing) console.warn(`Glewlwyd tests skipped: ${missing}`);
-
-describe.skipIf(missing !== undefined)('gatekey inspect against Glewlwyd (Debian package)', () => {
-  let glewlwyd: RunningGlewlwyd;
-  beforeAll(async () => {
-    glewlwyd = await startGlewlwyd();
-  });
-  afterAll(() => glewlwyd?.close());
-
+describeWithGlewlwyd('gatekey inspect against Glewlwyd (Debian package)', (glewlwyd) => {
   it('Glewlwyd ignores resource: the advice says so, and the signature verifies', async () => {
-    const client = await glewlwyd.addClient({
-      clientId: 'inspect-post',
-      clientSecret: 'inspect-secret-1',
-      grants: ['client_credentials'],
-      methods: ['client_secret_post'],
-    });
+    const client = await addMachineClient(glewlwyd(), 'inspect-post');
     const home = await temporaryHome();
     // Never asked: with --issuer, Gatekey goes straight to the IdP.
     const url = 'http://127.0.0.1:9/mcp';
@@ -153,7 +135,7 @@ describe.skipIf(missing !== undefined)('gatekey inspect against Glewlwyd (Debian
         '--auth',
         'client_credentials',
         '--issuer',
-        glewlwyd.issuer,
+        glewlwyd().issuer,
         '--client-id',
         client.clientId,
         '--token-endpoint-auth',

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectToken } from '../../src-main/core/jwt/index.js';
 import type { InspectionReport } from '../../src-main/core/jwt/index.js';
 import { startIdp, type RunningIdp } from '../../src-main/demo/idp.js';
-import { glewlwydMissing, startGlewlwyd, type RunningGlewlwyd } from '../support/glewlwyd.js';
+import { addMachineClient, describeWithGlewlwyd } from '../support/glewlwyd-suite.js';
 import { clientCredentialsToken, forgeWithOtherKey } from '../support/machine-tokens.js';
 import { closeServer } from '../support/ports.js';
 
@@ -167,25 +167,12 @@ describe('a pasted token whose iss leads nowhere trustworthy', () => {
   });
 });
 
-const missing = await glewlwydMissing();
-if (missing) console.warn(`Glewlwyd tests skipped: ${missing}`);
-
-describe.skipIf(missing !== undefined)('a pasted Glewlwyd token (Debian package)', () => {
-  let glewlwyd: RunningGlewlwyd;
-  beforeAll(async () => {
-    glewlwyd = await startGlewlwyd();
-  });
-  afterAll(() => glewlwyd?.close());
-
+describeWithGlewlwyd('a pasted Glewlwyd token (Debian package)', (glewlwyd) => {
   it('verifies with the keys found through its issuer’s own metadata, on request only', async () => {
-    const client = await glewlwyd.addClient({
-      clientId: 'paste-post',
-      clientSecret: 'paste-secret-1',
-      grants: ['client_credentials'],
-      methods: ['client_secret_post'],
-    });
+    const client = await addMachineClient(glewlwyd(), 'paste-post');
+    const { issuer } = glewlwyd();
     const token = await clientCredentialsToken(
-      glewlwyd.issuer,
+      issuer,
       client,
       { scope: 'mcp' },
       'client_secret_post',
@@ -194,7 +181,7 @@ describe.skipIf(missing !== undefined)('a pasted Glewlwyd token (Debian package)
     const now = Number(decodeJwt(token).iat) * 1000;
 
     const unverified = await inspectToken(token, { tokenKind: 'access_token', now });
-    expect(unverified.signature.canFetchKeysFrom).toBe(glewlwyd.issuer);
+    expect(unverified.signature.canFetchKeysFrom).toBe(issuer);
     expect(ids(unverified)).not.toContain('ok');
 
     const verified = await inspectToken(token, {
@@ -204,7 +191,7 @@ describe.skipIf(missing !== undefined)('a pasted Glewlwyd token (Debian package)
     });
     expect(verified.signature).toMatchObject({ status: 'valid', kid: 'glewlwyd-1' });
     expect(verified.signature.reason).toContain(
-      `${glewlwyd.issuer}/jwks (found through ${glewlwyd.issuer}/.well-known/openid-configuration`,
+      `${issuer}/jwks (found through ${issuer}/.well-known/openid-configuration`,
     );
     expect(ids(verified)[0]).toBe('ok');
 

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { TokenKind } from '../../api/types.js';
 import { useAction } from '../../api/use-command.js';
 import { Button } from '../../ui/Button.js';
-import { Callout, ErrorCallout } from '../../ui/Callout.js';
+import { ErrorCallout, QuestionCallout } from '../../ui/Callout.js';
 import { Segmented } from '../../ui/Segmented.js';
 import { TextField } from '../../ui/TextField.js';
 import { InspectionView } from './InspectionView.js';
@@ -26,23 +26,20 @@ function FetchKeysPrompt({
   pending: boolean;
   onFetch: () => void;
 }) {
-  const question = `Fetch signing keys from ${issuer}?`;
   return (
-    <section aria-label={question}>
-      <Callout
-        tone="warn"
-        title={question}
-        actions={
-          <Button variant="primary" icon="shield" pending={pending} onClick={onFetch}>
-            Fetch signing keys
-          </Button>
-        }
-      >
-        No gateway here has this issuer, so the signature is not verified. Gatekey can ask{' '}
-        <code>{issuer}</code> for the keys it publishes and check the signature with them. The token
-        chose this address: fetch only if you expect this issuer.
-      </Callout>
-    </section>
+    <QuestionCallout
+      question={`Fetch signing keys from ${issuer}?`}
+      tone="warn"
+      answers={
+        <Button variant="primary" icon="shield" pending={pending} onClick={onFetch}>
+          Fetch signing keys
+        </Button>
+      }
+    >
+      No gateway here has this issuer, so the signature is not verified. Gatekey can ask{' '}
+      <code>{issuer}</code> for the keys it publishes and check the signature with them. The token
+      chose this address: fetch only if you expect this issuer.
+    </QuestionCallout>
   );
 }
 
