@@ -26,6 +26,11 @@ export interface IdpOptions {
   rotateRefreshTokens?: boolean;
   /** Cognito only: the one exact redirect URI its clients accept. Default http://localhost:8080/callback. */
   exactRedirectUri?: string;
+  /**
+   * The token endpoint authentication methods it accepts and lists, for registration too;
+   * clients of other methods are left out. Default: oidc-provider's (`none` among them).
+   */
+  clientAuthMethods?: IdpClient['tokenEndpointAuthMethod'][];
 }
 
 export interface IdpClient {
@@ -97,9 +102,12 @@ export async function startIdp(options: IdpOptions = {}): Promise<RunningIdp> {
       store,
       counter,
       signingKey: signingKey.privateJwk,
-      clients: Object.values(clients).map((client) =>
-        clientMetadata(client, spec, clientKey.publicJwk),
-      ),
+      clients: Object.values(clients)
+        .filter(
+          (client) => options.clientAuthMethods?.includes(client.tokenEndpointAuthMethod) ?? true,
+        )
+        .map((client) => clientMetadata(client, spec, clientKey.publicJwk)),
+      clientAuthMethods: options.clientAuthMethods,
       accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 3600,
       rotateRefreshTokens: options.rotateRefreshTokens ?? true,
     }),
@@ -133,6 +141,7 @@ interface ProviderSetup {
   clients: ClientMetadata[];
   accessTokenTtlSeconds: number;
   rotateRefreshTokens: boolean;
+  clientAuthMethods?: string[];
 }
 
 function providerHandler(setup: ProviderSetup): RequestListener {
@@ -150,6 +159,7 @@ function providerConfiguration(setup: ProviderSetup): Configuration {
     adapter: (model) => setup.store.adapterFor(model),
     clients: setup.clients,
     clientDefaults: { application_type: 'native' },
+    ...(setup.clientAuthMethods ? { clientAuthMethods: setup.clientAuthMethods } : {}),
     jwks: { keys: [setup.signingKey] },
     cookies: {
       keys: [randomBytes(32).toString('base64url')],

@@ -1,8 +1,12 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { decodeJwt } from 'jose';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCore } from '../../src-main/core/core.js';
 import { createOAuthSession } from '../../src-main/core/oauth/index.js';
 import { CHROMIUM_PATH, hasChromium, launchChromium } from '../e2e/support/chromium.js';
+import { temporaryHome } from '../support/cli.js';
 import { rejection } from '../support/gatekey-rejection.js';
 import {
   GLEWLWYD_SCOPE,
@@ -117,6 +121,36 @@ describe.skipIf(missing !== undefined)('Glewlwyd (Debian package)', () => {
     expect(error.hint).toContain('--client-secret-stdin');
     expect(JSON.stringify(error)).not.toContain('not-the-secret');
   });
+
+  it('a redirect URI the client does not have: refused before the browser opens (bare 403), not after the login timeout', async () => {
+    const registered = `http://127.0.0.1:${await freePort()}/callback`;
+    const unregistered = `http://127.0.0.1:${await freePort()}/callback`;
+    const client = await glewlwyd.addClient({
+      clientId: 'ide-exact',
+      grants: ['code', 'refresh_token'],
+      redirectUris: [registered],
+    });
+    const opened: string[] = [];
+    const session = createOAuthSession(
+      webGateway(glewlwyd.issuer, { clientId: client.clientId, redirectUri: unregistered }),
+      new MemorySecretStore(),
+    );
+
+    const error = await rejection(
+      session.signInWithBrowser({
+        openBrowser: async (url) => void opened.push(url),
+        timeoutMs: 30 * 60_000,
+      }),
+    );
+
+    expect(error.message).toBe(
+      `The authorization request to ${glewlwyd.issuer} was refused before the browser opened: HTTP 403 with no error in its body. An IdP answers so, and never sends the browser back, when it does not accept the redirect URI ${unregistered} or the client ide-exact.`,
+    );
+    expect(error.hint).toBe(
+      `Register exactly ${unregistered} as a callback URL of client ide-exact at the IdP, or use the callback URL it has: gatekey edit web --redirect-uri URL`,
+    );
+    expect(opened).toEqual([]);
+  });
 });
 
 describe.skipIf(missing !== undefined || !hasChromium)(
@@ -132,6 +166,85 @@ describe.skipIf(missing !== undefined || !hasChromium)(
       await glewlwyd?.close();
     });
 
+    it('dynamic registration: Glewlwyd lists only secret methods, so Gatekey registers a confidential client, keeps its secret in the keychain, signs in, refreshes and revokes', async () => {
+      const home = await temporaryHome();
+      const core = createCore({
+        home,
+        version: 'test',
+        port: () => 7421,
+        stdioCommand: { command: 'gatekey', args: ['stdio'] },
+        openBrowser: (url) => signInOnLoginPage(browser, url),
+      });
+      expect(core.secrets.kind).toBe('keychain');
+      await core.api.invoke('gateways.add', {
+        gateway: {
+          name: 'web',
+          url: GATEWAY_URL,
+          issuer: glewlwyd.issuer,
+          resource: false,
+          scopes: ['openid', GLEWLWYD_SCOPE],
+        },
+      });
+
+      await core.api.invoke('auth.signIn', { name: 'web' });
+
+      const stored = await core.secrets.read('web');
+      const registration = stored?.registration;
+      expect(registration).toMatchObject({
+        issuer: glewlwyd.issuer,
+        tokenEndpointAuthMethod: 'client_secret_basic',
+      });
+      expect(registration?.clientSecret).toBeTruthy();
+      const config = await readFile(path.join(home, 'config.json'), 'utf8');
+      expect(config).not.toContain(registration?.clientSecret);
+      expect(decodeJwt(stored?.tokens?.accessToken ?? '')).toMatchObject({
+        iss: glewlwyd.issuer,
+        client_id: registration?.clientId,
+      });
+
+      const session = createOAuthSession(core.store.require('web'), core.secrets);
+      const refreshed = await session.refresh(stored?.tokens?.refreshToken ?? '');
+      expect(decodeJwt(refreshed.accessToken).client_id).toBe(registration?.clientId);
+      // Glewlwyd revokes only for a client that authenticates: the registered secret does.
+      expect(await session.revoke(refreshed.refreshToken ?? '')).toBe(true);
+      // Glewlwyd answers a revoked refresh token with a bare HTTP 400 (no invalid_grant).
+      const error = await rejection(session.refresh(refreshed.refreshToken ?? ''));
+      expect(error.message).toMatch(/^The refresh request to .* \(HTTP 400\)/);
+    });
+
+    it('dynamic registration at a registrar that imposes client_secret_post: Gatekey uses what it answered', async () => {
+      // Gatekey asks for client_secret_basic (listed first); this Glewlwyd makes every client post.
+      const postOnly = await startGlewlwyd({
+        registrationDefaults: { token_endpoint_auth_method: 'client_secret_post' },
+      });
+      try {
+        const sent: string[] = [];
+        const recording: typeof fetch = async (input, init) => {
+          const body = typeof init?.body === 'string' ? init.body : init?.body?.toString();
+          const grant = /grant_type=(\w+)/.exec(body ?? '')?.[1];
+          if (grant) sent.push(`${grant} ${body?.includes('client_secret=') ? 'post' : 'basic'}`);
+          return fetch(input, init);
+        };
+        const store = new MemorySecretStore();
+        const session = createOAuthSession(webGateway(postOnly.issuer), store, {
+          fetch: recording,
+        });
+
+        const tokens = await session.signInWithBrowser({
+          openBrowser: (url) => signInOnLoginPage(browser, url),
+          timeoutMs: 60_000,
+        });
+        await session.refresh(tokens.refreshToken ?? '');
+
+        expect((await store.read('web'))?.registration).toMatchObject({
+          tokenEndpointAuthMethod: 'client_secret_post',
+        });
+        expect(sent).toEqual(['authorization_code post', 'refresh_token post']);
+      } finally {
+        await postOnly.close();
+      }
+    });
+
     it('PKCE sign-in on the real login page with a public client, then refresh', async () => {
       const redirectUri = `http://127.0.0.1:${await freePort()}/callback`;
       const client = await glewlwyd.addClient({
@@ -140,15 +253,7 @@ describe.skipIf(missing !== undefined || !hasChromium)(
         redirectUris: [redirectUri],
       });
       const session = createOAuthSession(
-        gatewayOf({
-          name: 'web',
-          url: GATEWAY_URL,
-          issuer: glewlwyd.issuer,
-          clientId: client.clientId,
-          redirectUri,
-          resource: false,
-          scopes: ['openid', GLEWLWYD_SCOPE],
-        }),
+        webGateway(glewlwyd.issuer, { clientId: client.clientId, redirectUri }),
         new MemorySecretStore(),
       );
 
@@ -183,4 +288,16 @@ async function signInOnLoginPage(browser: Browser, url: string): Promise<void> {
   } finally {
     await page.close();
   }
+}
+
+/** A gateway whose users sign in at `issuer` (Glewlwyd sends no resource indicator through). */
+function webGateway(issuer: string, client: { clientId?: string; redirectUri?: string } = {}) {
+  return gatewayOf({
+    name: 'web',
+    url: GATEWAY_URL,
+    issuer,
+    resource: false,
+    scopes: ['openid', GLEWLWYD_SCOPE],
+    ...client,
+  });
 }

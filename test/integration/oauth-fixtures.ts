@@ -64,12 +64,16 @@ export function headlessSignIn(
   return { options, progress, browsed: () => Promise.all(visits) };
 }
 
+/** The authorization URL a sign-in reported on its browser step. */
+export function authorizationUrlOf(progress: SignInProgress[]): URL {
+  return new URL(
+    progress.find((step) => step.authorizationUrl)?.authorizationUrl ?? 'http://invalid/',
+  );
+}
+
 /** The redirect URI a sign-in sent, read from the authorization URL it reported. */
 export function redirectUriOf(progress: SignInProgress[]): URL {
-  const authorizationUrl = progress.find((step) => step.authorizationUrl)?.authorizationUrl;
-  return new URL(
-    new URL(authorizationUrl ?? 'http://invalid/').searchParams.get('redirect_uri') ?? '',
-  );
+  return new URL(authorizationUrlOf(progress).searchParams.get('redirect_uri') ?? '');
 }
 
 /** A loopback HTTP server for shapes the real IdP never takes (an HTML catch-all, say). */

@@ -6,13 +6,15 @@ import {
   GATEWAY_URL,
   gatewayOf,
   headlessSignIn,
+  authorizationUrlOf,
   MemorySecretStore,
   redirectUriOf,
 } from './oauth-fixtures.js';
 import { rejection } from '../support/gatekey-rejection.js';
 import { freePort, occupyPort } from '../support/ports.js';
 
-const STEPS = ['discovery', 'registration', 'browser', 'code', 'token', 'done'];
+// The browser step twice: the check that the IdP accepts the request, then opening the browser.
+const STEPS = ['discovery', 'registration', 'browser', 'browser', 'code', 'token', 'done'];
 
 async function isListening(url: URL): Promise<boolean> {
   return fetch(url).then(
@@ -50,7 +52,7 @@ describe('browser sign-in with PKCE against each IdP profile', () => {
     const tokens = await session.signInWithBrowser(options);
 
     expect(progress.map((step) => step.step)).toEqual(STEPS);
-    const authorizationUrl = new URL(progress[2]?.authorizationUrl ?? '');
+    const authorizationUrl = authorizationUrlOf(progress);
     expect(Object.fromEntries(authorizationUrl.searchParams)).toMatchObject({
       code_challenge_method: 'S256',
       scope: 'openid mcp:tools offline_access',
@@ -100,9 +102,7 @@ describe('browser sign-in with PKCE against each IdP profile', () => {
     expect(claims).toMatchObject({ iss: cognito.issuer, token_use: 'access' });
     expect(claims.aud).toBeUndefined();
     // Cognito lists no offline_access but issues refresh tokens anyway.
-    expect(new URL(progress[2]?.authorizationUrl ?? '').searchParams.get('scope')).toBe(
-      'openid gateway/read',
-    );
+    expect(authorizationUrlOf(progress).searchParams.get('scope')).toBe('openid gateway/read');
     expect(tokens.refreshToken).toBeTruthy();
   });
 
@@ -161,7 +161,7 @@ describe('browser sign-in with PKCE against each IdP profile', () => {
 
     const tokens = await session.signInWithBrowser(options);
 
-    const sent = new URL(progress[2]?.authorizationUrl ?? '').searchParams;
+    const sent = authorizationUrlOf(progress).searchParams;
     expect(sent.get('audience')).toBe(auth0.apiAudience);
     expect(sent.has('resource')).toBe(false);
     expect(decodeJwt(tokens.accessToken).aud).toContain(auth0.apiAudience);
@@ -197,6 +197,30 @@ describe('browser sign-in with PKCE against each IdP profile', () => {
 
       expect((await secrets.read('work'))?.registration).toEqual(registered);
       expect(second.progress[1]?.message).toContain('registered earlier');
+    });
+
+    it('at an IdP that lists only secret methods: a confidential client, its secret kept and used', async () => {
+      const confidentialOnly = await startIdp({
+        clientAuthMethods: ['client_secret_post', 'client_secret_basic'],
+      });
+      try {
+        const secrets = new MemorySecretStore();
+        const session = createOAuthSession(
+          gatewayOf({ url: GATEWAY_URL, issuer: confidentialOnly.issuer, scopes: ['openid'] }),
+          secrets,
+        );
+
+        const tokens = await session.signInWithBrowser(headlessSignIn().options);
+        const refreshed = await session.refresh(tokens.refreshToken ?? '');
+
+        const registration = (await secrets.read('work'))?.registration;
+        expect(registration).toMatchObject({ tokenEndpointAuthMethod: 'client_secret_post' });
+        expect(registration?.clientSecret).toBeTruthy();
+        expect(decodeJwt(refreshed.accessToken).client_id).toBe(registration?.clientId);
+        expect(await session.revoke(refreshed.refreshToken ?? '')).toBe(true);
+      } finally {
+        await confidentialOnly.close();
+      }
     });
 
     it('is dropped and redone once when the IdP no longer knows the client', async () => {
@@ -300,6 +324,12 @@ describe('browser sign-in with PKCE against each IdP profile', () => {
 
       expect(error.code).toBe('sign_in_timeout');
       expect(error.message).toContain('0.3 s');
+      // Not the port this sign-in happened to use: the next one would use another.
+      const advised = /--redirect-uri http:\/\/127\.0\.0\.1:(\d+)\/callback$/.exec(
+        error.hint ?? '',
+      );
+      expect(advised?.[1]).toBeDefined();
+      expect(advised?.[1]).not.toBe(redirectUriOf(progress).port);
       expect(await isListening(redirectUriOf(progress))).toBe(false);
     });
 

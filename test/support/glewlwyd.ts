@@ -55,7 +55,15 @@ export async function glewlwydMissing(): Promise<string | undefined> {
   return missing;
 }
 
-export async function startGlewlwyd(): Promise<RunningGlewlwyd> {
+export interface GlewlwydOptions {
+  /**
+   * Client metadata Glewlwyd's registration endpoint imposes on every registration, whatever
+   * was asked (its `register-default-properties`), e.g. `token_endpoint_auth_method`.
+   */
+  registrationDefaults?: Record<string, string>;
+}
+
+export async function startGlewlwyd(options: GlewlwydOptions = {}): Promise<RunningGlewlwyd> {
   const directory = await temporaryDirectory('gatekey-glewlwyd');
   const database = path.join(directory, 'glewlwyd.db');
   await run('sqlite3', [database], await readFile(SCHEMA, 'utf8'));
@@ -78,7 +86,7 @@ export async function startGlewlwyd(): Promise<RunningGlewlwyd> {
       password_required: false,
       password_max_age: 0,
     });
-    await admin.post('/api/mod/plugin/', oidcPlugin(issuer));
+    await admin.post('/api/mod/plugin/', oidcPlugin(issuer, options.registrationDefaults ?? {}));
     await admin.post('/api/user/', {
       username: GLEWLWYD_USER.username,
       password: GLEWLWYD_USER.password,
@@ -138,7 +146,7 @@ async function configuration(port: number, database: string, staticFiles: string
 }
 
 /** The OIDC plugin: RS256 tokens, PKCE, revocation, registration; short-lived access tokens. */
-function oidcPlugin(issuer: string) {
+function oidcPlugin(issuer: string, registrationDefaults: Record<string, string>) {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'glewlwyd-1', alg: 'RS256' };
   return {
@@ -178,6 +186,9 @@ function oidcPlugin(issuer: string) {
       'register-client-auth-scope': [],
       'register-client-credentials-scope': [],
       'register-client-management-allowed': true,
+      'register-default-properties': Object.fromEntries(
+        Object.entries(registrationDefaults).map(([name, value]) => [name, { value }]),
+      ),
       'session-management-allowed': false,
       'secret-type': 'pairwise',
       'name-claim': 'no',

@@ -22,7 +22,8 @@ import type { ClientRegistration, GatewaySecrets, SecretStore } from '../secrets
 import type { Discovery } from './discovery.js';
 import { callIdp, type IdpContext, type IdpStep } from './idp-errors.js';
 import { stringArray } from './json.js';
-import { postRegistration } from './registration.js';
+import { manualClientHint } from './redirect-advice.js';
+import { postRegistration, type RegisteredClient } from './registration.js';
 import { fetchForOpenidClient, type HttpContext } from './transport.js';
 
 type AuthMethod = NonNullable<Gateway['tokenEndpointAuthMethod']>;
@@ -85,7 +86,7 @@ export async function clientForSignIn(
   const configured = (await configuredClient(context)) ?? metadataDocumentClient(context);
   if (configured) return configured;
   if (!context.discovery.metadata.registration_endpoint) {
-    throw needsConfiguredClient(context, redirectUri);
+    throw await needsConfiguredClient(context);
   }
   const stored = await storedRegistrationClient(context, redirectUri);
   if (stored && (await isKnownToIdp(context, stored))) return stored;
@@ -333,12 +334,14 @@ function signingAlgorithm(key: KeyObject): string {
   );
 }
 
-function needsConfiguredClient(context: ClientContext, redirectUri: string): GatekeyError {
-  const { name } = context.gateway;
+async function needsConfiguredClient({ gateway, discovery }: ClientContext): Promise<GatekeyError> {
   return new GatekeyError(
     'config_invalid',
-    `The identity provider ${context.discovery.metadata.issuer} offers no dynamic client registration, and gateway ${name} has no client ID.`,
-    `This IdP (Cognito and Entra are like this) needs an app client registered by hand: create a public client with PKCE and the callback URL ${redirectUri}, then: gatekey edit ${name} --client-id ID`,
+    `The identity provider ${discovery.metadata.issuer} offers no dynamic client registration, and gateway ${gateway.name} has no client ID.`,
+    await manualClientHint(
+      gateway,
+      'This IdP (Cognito and Entra are like this) needs an app client registered by hand: create a public client with PKCE',
+    ),
   );
 }
 
@@ -423,6 +426,7 @@ async function isKnownToIdp(context: ClientContext, client: OAuthClient): Promis
 async function registerClient(context: ClientContext, redirectUri: string): Promise<OAuthClient> {
   const { gateway, secrets, discovery, http } = context;
   const issuer = discovery.metadata.issuer;
+  const requested = registrationAuthMethod(context);
   const registered = await postRegistration(http, {
     endpoint: String(discovery.metadata.registration_endpoint),
     metadata: {
@@ -431,20 +435,38 @@ async function registerClient(context: ClientContext, redirectUri: string): Prom
       redirect_uris: [redirectUri],
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
-      token_endpoint_auth_method: 'none',
+      token_endpoint_auth_method: requested,
     },
-    manualHint: `Register an app client by hand (public, PKCE, callback URL ${redirectUri}) and set it: gatekey edit ${gateway.name} --client-id ID`,
+    manualHint: await manualClientHint(gateway, 'Register an app client by hand (public, PKCE)'),
   });
   const registration: ClientRegistration = {
     issuer,
     clientId: registered.clientId,
     clientSecret: registered.clientSecret,
-    tokenEndpointAuthMethod:
-      registered.tokenEndpointAuthMethod ??
-      (registered.clientSecret ? 'client_secret_basic' : 'none'),
+    tokenEndpointAuthMethod: registeredAuthMethod(registered, requested),
     redirectUris: registered.redirectUris ?? [redirectUri],
     registeredAt: Date.now(),
   };
   await secrets.write(gateway.name, { ...(await secrets.read(gateway.name)), registration });
   return clientFromRegistration(registration, gateway.name, 'new-registration');
+}
+
+/**
+ * A public client (`none`, PKCE) when the server offers it or says nothing; otherwise one that
+ * holds a secret, sent the way the server lists first. Some servers register anyone as a
+ * public client but then refuse to redeem its codes, because they never listed `none`.
+ */
+function registrationAuthMethod({ discovery }: ClientContext): 'none' | SecretMethod {
+  const listed = stringArray(discovery.metadata.token_endpoint_auth_methods_supported);
+  if (!listed?.length || listed.includes('none')) return 'none';
+  return (
+    listed.find((method): method is SecretMethod => isSecretMethod(method as AuthMethod)) ?? 'none'
+  );
+}
+
+/** RFC 7591 §3.2.1: the server may change what was asked; what it answered is what holds. */
+function registeredAuthMethod(registered: RegisteredClient, requested: 'none' | SecretMethod) {
+  if (registered.tokenEndpointAuthMethod) return registered.tokenEndpointAuthMethod;
+  if (!registered.clientSecret) return 'none';
+  return requested === 'none' ? 'client_secret_basic' : requested;
 }

@@ -9,6 +9,7 @@ import {
 import { GatekeyError } from '../errors.js';
 import { DEFAULT_REDIRECT_URI } from '../gateways/schema.js';
 import type { TokenSet } from '../secrets/types.js';
+import { checkAuthorizationRequest } from './authorization-check.js';
 import {
   clientForSignIn,
   callTokenEndpoint,
@@ -18,6 +19,7 @@ import {
   type OAuthClient,
 } from './client.js';
 import { listenForAuthorizationCallback } from './loopback.js';
+import { withFixedRedirectAdvice } from './redirect-advice.js';
 import { joinScopes, presentParameters, toTokenSet } from './tokens.js';
 import type { BrowserSignInOptions, SignInProgress } from './types.js';
 
@@ -63,12 +65,25 @@ export async function signInWithBrowser(
     const configuration = openidConfiguration(context, client);
     const parameters = await authorizationParameters(context, listener.redirectUri, request);
     const authorizationUrl = buildAuthorizationUrl(configuration, parameters).href;
+    report({
+      step: 'browser',
+      message: `Checking that the identity provider accepts the redirect URI ${listener.redirectUri}.`,
+    });
+    await checkAuthorizationRequest(context.http, {
+      gateway: context.gateway,
+      issuer: context.discovery.metadata.issuer,
+      clientId: client.clientId,
+      redirectUri: listener.redirectUri,
+      authorizationUrl,
+    });
     report({ step: 'browser', message: 'Opening the browser to sign in.', authorizationUrl });
     const [tokens] = await Promise.all([
-      listener.receive((callbackUrl) => redeemCode(context, client, callbackUrl, request, report), {
-        timeoutMs: options.timeoutMs ?? SIGN_IN_TIMEOUT_MS,
-        signal: options.signal,
-      }),
+      listener
+        .receive((callbackUrl) => redeemCode(context, client, callbackUrl, request, report), {
+          timeoutMs: options.timeoutMs ?? SIGN_IN_TIMEOUT_MS,
+          signal: options.signal,
+        })
+        .catch((error: unknown) => withFixedRedirectAdvice(error, context.gateway)),
       options.openBrowser(authorizationUrl),
     ]);
     report({ step: 'done', message: `Signed in to ${context.gateway.name}.` });
