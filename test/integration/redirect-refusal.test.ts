@@ -216,6 +216,42 @@ describe('answers that are no clear refusal let the browser try', () => {
   });
 });
 
+describe("a redirect to the IdP's own error page (Cognito's shape)", () => {
+  let server: Awaited<ReturnType<typeof startLoopbackServer>>;
+  beforeAll(async () => {
+    server = await startLoopbackServer((request, response) => {
+      if (request.url === '/.well-known/oauth-authorization-server') {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        return response.end(
+          JSON.stringify({
+            issuer: server.origin,
+            authorization_endpoint: `${server.origin}/oauth2/authorize`,
+            token_endpoint: `${server.origin}/oauth2/token`,
+          }),
+        );
+      }
+      response.writeHead(302, { location: '/error?error=redirect_mismatch&client_id=ide' }).end();
+    });
+  });
+  afterAll(() => server?.close());
+
+  it('naming redirect_mismatch: refused at once, before the browser opens', async () => {
+    const { options, opened } = countingBrowser();
+    const session = createOAuthSession(
+      gatewayOf({ url: GATEWAY_URL, issuer: server.origin, clientId: 'ide', resource: false }),
+      new MemorySecretStore(),
+    );
+
+    const error = await rejection(session.signInWithBrowser(options));
+
+    expect(error.message).toContain(
+      `The authorization request to ${server.origin} was refused before the browser opened: HTTP 302, redirect_mismatch.`,
+    );
+    expect(error.hint).toMatch(FIXED_PORT_HINT);
+    expect(opened).toEqual([]);
+  });
+});
+
 describe('the hint after a failed registration', () => {
   let server: Awaited<ReturnType<typeof startLoopbackServer>>;
   beforeAll(async () => {
