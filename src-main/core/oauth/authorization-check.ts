@@ -33,6 +33,10 @@ const MAX_QUOTE_CHARS = 200;
  * body is an OAuth error, names the redirect URI, or is empty (Glewlwyd's bare 403), or a
  * redirect to the IdP's own error page that names such an error. Anything else (no answer, a
  * server error, a firewall's page) lets the browser try.
+ *
+ * Only for a client a person registered by hand: a registered client or a metadata document got
+ * its redirect URIs from Gatekey itself, and each check is one more authorization request, which
+ * servers may count against a client (the MCP conformance suite's retry limit does).
  */
 export async function checkAuthorizationRequest(
   http: HttpContext,
