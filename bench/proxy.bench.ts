@@ -44,6 +44,19 @@ const COLD_LISTS = 8;
 const IDLE_SECONDS = 20;
 const WRK_SCRIPT = path.join(import.meta.dirname, 'tools-call.lua');
 const CPU_PROFILE_DIR = process.env.GATEKEY_BENCH_CPU_PROFILE;
+/**
+ * Node reads the whole file of NODE_EXTRA_CA_CERTS as it starts (tens of ms of CPU on Node 20);
+ * a sandbox may set it for its own HTTPS, a user's shell rarely does, and the bench is all
+ * plain HTTP on loopback: Gatekey's processes run without it.
+ */
+const NOT_INHERITED = ['NODE_EXTRA_CA_CERTS'];
+
+/** The environment of a measured gatekey process. */
+function gatekeyEnv(env: NodeJS.ProcessEnv, home: string): NodeJS.ProcessEnv {
+  const result: NodeJS.ProcessEnv = { ...process.env, ...env, GATEKEY_HOME: home, NO_COLOR: '1' };
+  for (const name of NOT_INHERITED) delete result[name];
+  return result;
+}
 
 type Setup = 'direct' | 'gatekey' | 'nginx';
 const SETUPS: readonly Setup[] = ['direct', 'gatekey', 'nginx'];
@@ -130,7 +143,7 @@ function spawnServe(home: string, port: number, env: NodeJS.ProcessEnv, profiled
   const child: ChildProcess = spawn(
     process.execPath,
     [...profiling, GATEKEY_BIN, 'serve', '--port', String(port)],
-    { env: { ...process.env, ...env, GATEKEY_HOME: home }, stdio: ['ignore', 'ignore', 'inherit'] },
+    { env: gatekeyEnv(env, home), stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
@@ -216,7 +229,7 @@ async function addGateways(api: ApiClient, idp: RunningIdp, upstreamUrl: string)
 async function coldList(home: string, env: NodeJS.ProcessEnv): Promise<number> {
   const started = performance.now();
   const { stdout } = await execFileAsync(process.execPath, [GATEKEY_BIN, 'list'], {
-    env: { ...process.env, ...env, GATEKEY_HOME: home, NO_COLOR: '1' },
+    env: gatekeyEnv(env, home),
   });
   const elapsed = performance.now() - started;
   if (!stdout.includes('bench')) throw new Error(`gatekey list printed:\n${stdout}`);
@@ -284,6 +297,8 @@ function report(m: Measured): void {
   console.log(
     `${ROUNDS} rounds of ${ROUND_SECONDS} s per load, setups in turn; median (lowest to highest) of the per-round figures`,
   );
+  const dropped = NOT_INHERITED.filter((name) => process.env[name] !== undefined);
+  if (dropped.length > 0) console.log(`gatekey ran without ${dropped.join(', ')} (set here)`);
   console.log(
     `direct: tools/call p50 ${directP50.toFixed(0)} µs at 1 connection, ${Math.round(directRps).toLocaleString('en')} req/s at ${MANY_CONNECTIONS}; 10 MiB in ${directBig.toFixed(1)} ms\n`,
   );

@@ -40,6 +40,11 @@ try {
     `no dev dependency is installed (found: ${devInstalled.join(', ')})`,
   );
   check(!existsSync(path.join(installed, 'src-main')), 'the package holds no TypeScript source');
+  check(
+    existsSync(path.join(installed, 'dist', 'cli', 'gatekey.mjs')) &&
+      !existsSync(path.join(installed, 'dist', 'src-main', 'cli')),
+    'the package holds the bundled CLI, not the compiled tree',
+  );
 
   const gatekey = path.join(prefix, 'bin', 'gatekey');
   check(gatekeyOut(['--version']).trim() === version, `gatekey --version prints ${version}`);
@@ -62,6 +67,12 @@ try {
 
   const home = ['--home', demoHome];
   check(gatekeyOut(['list', ...home]).includes('demo'), 'gatekey list shows the demo gateway');
+  const loaded = modulesLoadedBy(['list', ...home]);
+  check(
+    loaded.some((url) => url.endsWith('/dist/cli/gatekey.mjs')) &&
+      loaded.every((url) => !url.includes('/gatekey/node_modules/')),
+    `gatekey list runs the bundle and loads no package (loaded: ${loaded.join(', ')})`,
+  );
   gatekeyOut([...home, 'login', 'demo']);
   check(!failed, 'gatekey login demo');
   check(
@@ -106,6 +117,16 @@ try {
       fail(`gatekey ${args.join(' ')} exited ${result.status}: ${result.stderr.trim()}`);
     }
     return result.stdout ?? '';
+  }
+
+  /** The module URLs a command loads, from the module-trace hook of the tests. */
+  function modulesLoadedBy(args) {
+    const trace = path.join(work, `modules-${args[0]}.txt`);
+    const hook = path.join(root, 'test', 'support', 'module-trace.mjs');
+    const env = { ...cleanEnv(), NODE_OPTIONS: `--import=${hook}`, GATEKEY_MODULE_TRACE: trace };
+    const result = spawnSync(gatekey, args, { encoding: 'utf8', env, timeout: 60_000 });
+    if (result.status !== 0) fail(`gatekey ${args.join(' ')} exited ${result.status}`);
+    return existsSync(trace) ? readFileSync(trace, 'utf8').split('\n').filter(Boolean) : [];
   }
 
   function startGatekey(args) {

@@ -55,10 +55,10 @@ export async function startInstance(options: InstanceOptions): Promise<RunningIn
   const control = new ControlApi(api, secret);
   const proxy = createProxyHandler({
     port,
-    gateways: store,
+    gateways: store.recent,
     tokens,
     log,
-    allowedOrigins: () => store.settings().allowedOrigins,
+    allowedOrigins: () => store.recent.settings().allowedOrigins,
     publicOrigin: proxyOrigin,
   });
 
@@ -90,9 +90,11 @@ export async function startInstance(options: InstanceOptions): Promise<RunningIn
     if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     await tokens.stop();
   };
-  await tokens.start();
   try {
     port = await listenOnLoopback(server, port);
+    // The proxy answers meanwhile: a request waits for its own gateway's restore only. Commands
+    // find the instance once every gateway shows its real state.
+    await tokens.start();
     writeInstanceRecord(options.home, {
       pid: process.pid,
       port,

@@ -358,6 +358,7 @@ describe.skipIf(!hasChromium)('the Gatekey window', () => {
     await page.reload();
     const notice = page.getByRole('status').filter({ hasText: 'Reconnecting…' });
     await notice.waitFor();
+    await captureBoth('reconnecting');
     await dashboard.instance.api.invoke('gateways.add', {
       gateway: { name: 'beta', url: dashboard.mcp.url },
     });

@@ -234,6 +234,7 @@ describe('Client ID Metadata Documents (MCP 2025-11-25)', () => {
 
 describe('cross-app access (SEP-990)', () => {
   const ID_JAG = 'the-id-jag';
+  const EXPIRED_ID_TOKEN = 'an-expired-id-token';
 
   /** One server plays both parts: /idp/token is the enterprise IdP, /token the gateway's AS. */
   function crossAppServer() {
@@ -241,6 +242,12 @@ describe('cross-app access (SEP-990)', () => {
       metadata: { grant_types_supported: ['urn:ietf:params:oauth:grant-type:jwt-bearer'] },
       token: (form) => {
         if (form.get('grant_type') === 'urn:ietf:params:oauth:grant-type:token-exchange') {
+          if (form.get('subject_token') === EXPIRED_ID_TOKEN) {
+            return {
+              status: 400,
+              body: { error: 'invalid_grant', error_description: 'subject token expired' },
+            };
+          }
           return {
             status: 200,
             body: {
@@ -312,5 +319,19 @@ describe('cross-app access (SEP-990)', () => {
       'Store the ID token your enterprise IdP issued: gatekey edit work --id-token-file FILE',
     );
     expect(server.requests('/token')).toEqual([]);
+  });
+
+  it('when the enterprise IdP refuses the ID token, says to store a fresh one, not to sign in', async () => {
+    const server = await crossAppServer();
+    const session = await crossAppSession(server.origin, EXPIRED_ID_TOKEN);
+    const error = await rejection(session.crossAppAccess());
+    expect(error.code).toBe('invalid_grant');
+    expect(error.message).toBe(
+      `The token request to ${server.origin}/token was refused: HTTP 400, invalid_grant (subject token expired).`,
+    );
+    expect(error.hint).toBe(
+      'The enterprise IdP no longer takes the stored ID token (expired or revoked). Store a fresh one: gatekey edit work --id-token-file FILE',
+    );
+    expect(server.requests('/token')).toHaveLength(1);
   });
 });

@@ -175,6 +175,23 @@ describe('GatewayStore', () => {
     expect(tray.list().map((gateway) => gateway.name)).toEqual(['beta']);
   });
 
+  it("the proxy's view sees the store's own edits at once, and an edit by hand shortly after", async () => {
+    store.add(alpha);
+    expect(store.recent.get('alpha')?.url).toBe(alpha.url);
+    store.update('alpha', { url: 'https://moved.example.com/mcp' });
+    expect(store.recent.get('alpha')?.url).toBe('https://moved.example.com/mcp');
+    store.updateSettings({ allowedOrigins: ['https://app.example.com'] });
+    expect(store.recent.settings().allowedOrigins).toEqual(['https://app.example.com']);
+
+    const byHand = JSON.parse(fs.readFileSync(store.file, 'utf8'));
+    byHand.gateways = [];
+    fs.writeFileSync(store.file, JSON.stringify(byHand));
+    const deadline = Date.now() + 5000;
+    while (store.recent.get('alpha') !== undefined && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(store.recent.get('alpha')).toBeUndefined();
+  });
+
   it('shares frozen results: changing one throws and never changes the store', () => {
     store.add({ ...alpha, scopes: ['a'] });
     expect(() => store.get('alpha')?.scopes?.push('b')).toThrow(TypeError);

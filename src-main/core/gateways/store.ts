@@ -106,7 +106,16 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/**
+ * How old the proxy's look at the config file may be. It asks on every request, thousands a
+ * second, and each look is a system call (tens of µs where system calls are slow, as in some
+ * VMs); an edit by hand reaches the proxy this much later at most. Commands look every time.
+ */
+const PROXY_LOOK_MAX_AGE_MS = 20;
+
 interface Snapshot {
+  /** When the file's stamp was last compared (`performance.now()` time). */
+  checkedAt: number;
   stamp: string | undefined;
   /** The file's bytes, to back up before the next write; undefined when there is no file. */
   text: string | undefined;
@@ -187,6 +196,13 @@ export class GatewayStore {
     return this.#current().settings;
   }
 
+  /** `get` and `settings` for the proxy, from a look at the file at most a few ms old. */
+  readonly recent = {
+    get: (name: string): Gateway | undefined =>
+      this.#read(PROXY_LOOK_MAX_AGE_MS).config.gateways.find((gateway) => gateway.name === name),
+    settings: (): Settings => this.#read(PROXY_LOOK_MAX_AGE_MS).config.settings,
+  };
+
   updateSettings(patch: Partial<SettingsInput>): Settings {
     return this.#edit((config) => {
       config.settings = parseSettings({ ...config.settings, ...patch });
@@ -198,14 +214,19 @@ export class GatewayStore {
     return this.#read().config;
   }
 
-  #read(): Snapshot {
+  #read(maxAgeMs = 0): Snapshot {
+    const now = performance.now();
+    const snapshot = this.#snapshot;
+    if (snapshot && now - snapshot.checkedAt < maxAgeMs) return snapshot;
     const stamp = fileStamp(this.file);
-    if (this.#snapshot && stamp !== undefined && this.#snapshot.stamp === stamp)
-      return this.#snapshot;
+    if (snapshot && stamp !== undefined && snapshot.stamp === stamp) {
+      snapshot.checkedAt = now;
+      return snapshot;
+    }
     const text = readTextIfExists(this.file);
     const config =
       text === undefined ? ConfigFileSchema.parse({ version: CONFIG_VERSION }) : this.#parse(text);
-    this.#snapshot = { stamp, text, config: deepFreeze(config) };
+    this.#snapshot = { checkedAt: now, stamp, text, config: deepFreeze(config) };
     return this.#snapshot;
   }
 
@@ -216,6 +237,8 @@ export class GatewayStore {
     const result = change(draft);
     if (text !== undefined) writePrivateFile(this.backupFile, text);
     writePrivateFile(this.file, serialize(draft));
+    // The proxy sees an edit made here at once.
+    this.#snapshot = undefined;
     return structuredClone(result);
   }
 

@@ -55,7 +55,13 @@ export async function crossAppAccess(context: ClientContext): Promise<TokenSet> 
   enterpriseIdp[customFetch] = fetchForOpenidClient(http);
   if (usesPlainHttp([idpTokenEndpoint])) allowInsecureRequests(enterpriseIdp);
   const exchanged = await callIdp(
-    { gatewayName: gateway.name, issuer: idpTokenEndpoint, step: 'token', resource },
+    {
+      gatewayName: gateway.name,
+      issuer: idpTokenEndpoint,
+      step: 'token',
+      resource,
+      renewGrant: `The enterprise IdP no longer takes the stored ID token (expired or revoked). Store a fresh one: gatekey edit ${gateway.name} --id-token-file FILE`,
+    },
     http.signal,
     () =>
       genericGrantRequest(

@@ -17,6 +17,8 @@ export interface IdpContext {
   step: IdpStep;
   /** The RFC 8707 resource Gatekey sent, for the invalid_target advice. */
   resource?: string;
+  /** How to get a grant the IdP takes again, when it refuses one; default: sign in again. */
+  renewGrant?: string;
 }
 
 /** What the IdP answered: each part as far as it said it. */
@@ -32,7 +34,11 @@ export function oauthError(answer: IdpAnswer, context: IdpContext): GatekeyError
   const refused = `The ${context.step} request to ${context.issuer} was refused: ${describeAnswer(answer)}.`;
   switch (answer.error) {
     case 'invalid_grant':
-      return new GatekeyError('invalid_grant', refused, `Sign in again: gatekey login ${name}`);
+      return new GatekeyError(
+        'invalid_grant',
+        refused,
+        context.renewGrant ?? `Sign in again: gatekey login ${name}`,
+      );
     case 'invalid_client':
       return new GatekeyError('invalid_client', refused, clientFix(name));
     case 'invalid_target':

@@ -55,6 +55,11 @@ function keychainUnavailable(error: unknown): GatekeyError {
 export class KeychainSecretStore implements SecretStore {
   readonly kind = 'keychain';
   readonly #profile: string;
+  /**
+   * Opening an entry blocks the event loop for milliseconds on Linux (synchronous D-Bus work,
+   * where reading it does not): each gateway's entry is opened once and kept.
+   */
+  readonly #entries = new Map<string, AsyncEntry>();
 
   constructor(home: string) {
     this.#profile = profileId(home);
@@ -86,9 +91,18 @@ export class KeychainSecretStore implements SecretStore {
   /** The entry's constructor throws synchronously when there is no D-Bus: both paths map alike. */
   async #withEntry<T>(gateway: string, use: (entry: AsyncEntry) => Promise<T>): Promise<T> {
     try {
-      return await use(new AsyncEntry(KEYCHAIN_SERVICE, this.#account(gateway), ENTRY_OPTIONS));
+      return await use(this.#entry(gateway));
     } catch (error) {
       throw keychainUnavailable(error);
     }
+  }
+
+  #entry(gateway: string): AsyncEntry {
+    let entry = this.#entries.get(gateway);
+    if (entry === undefined) {
+      entry = new AsyncEntry(KEYCHAIN_SERVICE, this.#account(gateway), ENTRY_OPTIONS);
+      this.#entries.set(gateway, entry);
+    }
+    return entry;
   }
 }

@@ -218,10 +218,18 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
     this.#retry = options.retry ?? DEFAULT_RETRY;
   }
 
-  /** Restores every gateway from the keychain; a gateway whose entry fails shows `error`. */
+  /**
+   * Restores every gateway from the keychain; a gateway whose entry fails shows `error`. One
+   * after another: opening a keychain entry blocks the event loop for milliseconds (D-Bus on
+   * Linux), so all at once would hold up every request meanwhile, while in turn a request for a
+   * gateway whose turn has not come restores that one at once and waits for it alone.
+   */
   async start(): Promise<void> {
     this.#stopped = false;
-    await Promise.allSettled(this.#gateways.list().map((gateway) => this.#ready(gateway.name)));
+    for (const gateway of this.#gateways.list()) {
+      if (this.#stopped) return;
+      await this.#ready(gateway.name).catch(() => undefined);
+    }
   }
 
   /** Cancels timers and waits until in-flight token requests are persisted. */
