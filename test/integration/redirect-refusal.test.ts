@@ -170,7 +170,7 @@ describe('an IdP that refuses the redirect URI (oidc-provider, exact redirect UR
   });
 });
 
-describe('answers that are no clear refusal let the browser try', () => {
+describe('an authorization endpoint of other shapes (a loopback stand-in)', () => {
   let authorize: (response: ServerResponse) => void = () => {};
   let server: Awaited<ReturnType<typeof startLoopbackServer>>;
   beforeAll(async () => {
@@ -201,7 +201,7 @@ describe('answers that are no clear refusal let the browser try', () => {
     ],
     ['a server error (500)', (response: ServerResponse) => response.writeHead(500).end()],
     ['no answer (connection cut)', (response: ServerResponse) => response.socket?.destroy()],
-  ])('%s', async (_name, answer) => {
+  ])('%s: no clear refusal, the browser tries', async (_name, answer) => {
     authorize = answer;
     const { options, opened } = browserThatCancels();
     const session = createOAuthSession(
@@ -214,28 +214,10 @@ describe('answers that are no clear refusal let the browser try', () => {
     expect(error.code).toBe('sign_in_cancelled');
     expect(opened).toHaveLength(1);
   });
-});
 
-describe("a redirect to the IdP's own error page (Cognito's shape)", () => {
-  let server: Awaited<ReturnType<typeof startLoopbackServer>>;
-  beforeAll(async () => {
-    server = await startLoopbackServer((request, response) => {
-      if (request.url === '/.well-known/oauth-authorization-server') {
-        response.writeHead(200, { 'content-type': 'application/json' });
-        return response.end(
-          JSON.stringify({
-            issuer: server.origin,
-            authorization_endpoint: `${server.origin}/oauth2/authorize`,
-            token_endpoint: `${server.origin}/oauth2/token`,
-          }),
-        );
-      }
+  it("a redirect to its own error page naming redirect_mismatch (Cognito's shape): refused at once", async () => {
+    authorize = (response) =>
       response.writeHead(302, { location: '/error?error=redirect_mismatch&client_id=ide' }).end();
-    });
-  });
-  afterAll(() => server?.close());
-
-  it('naming redirect_mismatch: refused at once, before the browser opens', async () => {
     const { options, opened } = countingBrowser();
     const session = createOAuthSession(
       gatewayOf({ url: GATEWAY_URL, issuer: server.origin, clientId: 'ide', resource: false }),
