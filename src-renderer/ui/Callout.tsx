@@ -48,3 +48,24 @@ export function ErrorCallout({ error, actions }: { error: ApiError; actions?: Re
     </Callout>
   );
 }
+
+/** A question the window asks before it acts: a region named by the question, and its answers. */
+export function QuestionCallout({
+  question,
+  tone = 'info',
+  answers,
+  children,
+}: {
+  question: string;
+  tone?: CalloutTone;
+  answers: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <section aria-label={question}>
+      <Callout tone={tone} title={question} actions={answers}>
+        {children}
+      </Callout>
+    </section>
+  );
+}

@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startIdp } from '../../src-main/demo/idp.js';
+import { clientCredentialsToken } from '../support/machine-tokens.js';
 import { hasChromium, launchChromium, NO_CHROMIUM_MESSAGE } from './support/chromium.js';
 import { startDashboard, type Dashboard } from './support/dashboard.js';
 import { field, fieldError, goToHash } from './support/page.js';
@@ -256,7 +258,43 @@ describe.skipIf(!hasChromium)('the Gatekey window', () => {
     await page.getByRole('button', { name: 'Inspect' }).click();
     await page.locator('table.claims').waitFor();
     expect(await page.locator('table.claims').innerText()).toContain(dashboard.idp.issuer);
+    // The gateway found its issuer from its 401: its keys verify the pasted token, unasked.
+    await page.getByText('Signature valid').waitFor();
+    expect(await page.getByRole('region', { name: /^Fetch signing keys/ }).count()).toBe(0);
     await captureBoth('paste-token', [field(page, 'Token')]);
+  });
+
+  it('asks before fetching the keys of an issuer no gateway has, and verifies with them', async () => {
+    const stranger = await startIdp({ profile: 'generic' });
+    try {
+      const token = await clientCredentialsToken(
+        stranger.issuer,
+        stranger.clients.confidentialBasic,
+        { scope: 'mcp:read', resource: 'https://gateway.example.com/mcp' },
+      );
+      await field(page, 'Token').fill(token);
+      await page.getByRole('button', { name: 'Inspect' }).click();
+      await page.getByText('Signature not verified', { exact: true }).waitFor();
+      const prompt = page.getByRole('region', {
+        name: `Fetch signing keys from ${stranger.issuer}?`,
+      });
+      await prompt.waitFor();
+      expect(await page.locator('.inspection').innerText()).not.toContain('Token checks out');
+      expect(await page.locator('.inspection').innerText()).toContain(
+        `No configured gateway has the issuer "${stranger.issuer}"`,
+      );
+      await captureBoth('paste-token-unverified', [field(page, 'Token')]);
+
+      await prompt.getByRole('button', { name: 'Fetch signing keys' }).click();
+      await page.getByText('Signature valid').waitFor();
+      await prompt.waitFor({ state: 'detached' });
+      expect(await page.locator('.signature-reason').innerText()).toContain(
+        `Verified with a key from ${stranger.issuer}/jwks`,
+      );
+      expect(await page.locator('.inspection').innerText()).toContain('Token checks out');
+    } finally {
+      await stranger.close();
+    }
   });
 
   it('edits a gateway: the change is saved and shown', async () => {

@@ -1,4 +1,6 @@
-import { generateKeyPair, SignJWT } from 'jose';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { CryptoKey } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { formatInspection, inspectToken } from '../../src-main/core/jwt/index.js';
@@ -15,11 +17,12 @@ const CONTEXT: InspectionContext = {
 const ANSI_ESCAPE = '\u001b[';
 
 let privateKey: CryptoKey;
+let publicKey: CryptoKey;
 let token: string;
 let report: InspectionReport;
 
 beforeAll(async () => {
-  ({ privateKey } = await generateKeyPair('ES256'));
+  ({ privateKey, publicKey } = await generateKeyPair('ES256'));
   token = await new SignJWT({
     iss: 'https://idp.example.com',
     aud: 'https://gateway.example.com/mcp',
@@ -33,10 +36,22 @@ beforeAll(async () => {
   report = await inspectToken(token, CONTEXT);
 });
 
+/** A key set on loopback, so that a good token's signature really verifies. */
+async function serveKeySet(keySet: unknown) {
+  const server = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(keySet));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    uri: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
 describe('formatInspection', () => {
   it('shows the format, alg, kid and signature status on its first line', () => {
     expect(formatInspection(report).split('\n')[0]).toBe(
-      'JWT  ·  ES256  ·  kid key-1  ·  signature ! not-checked',
+      'JWT  ·  ES256  ·  kid key-1  ·  signature ! not verified',
     );
   });
 
@@ -66,8 +81,8 @@ describe('formatInspection', () => {
     expect(diagnostics.indexOf('✗ Token expired')).toBeLessThan(
       diagnostics.indexOf('! Fewer scopes'),
     );
-    expect(diagnostics.indexOf('! Fewer scopes')).toBeLessThan(
-      diagnostics.indexOf('i Signature not checked'),
+    expect(diagnostics.indexOf('✗ Token expired')).toBeLessThan(
+      diagnostics.indexOf('! Signature not verified'),
     );
   });
 
@@ -93,7 +108,7 @@ describe('formatInspection', () => {
 
   it('shows an opaque token for what it is, and a good one with a check mark', async () => {
     const opaque = formatInspection(await inspectToken('opaque-token', CONTEXT));
-    expect(opaque.split('\n')[0]).toBe('Opaque token (not a JWT)  ·  signature ! not-checked');
+    expect(opaque.split('\n')[0]).toBe('Opaque token (not a JWT)  ·  signature ! not verified');
     expect(opaque).toContain("unknown: an opaque token's scopes are known only to its issuer");
     expect(opaque).toContain('! Opaque token: not a JWT');
 
@@ -105,8 +120,19 @@ describe('formatInspection', () => {
       .setProtectedHeader({ alg: 'ES256' })
       .setIssuer('https://idp.example.com')
       .sign(privateKey);
-    expect(formatInspection(await inspectToken(good, CONTEXT))).toContain(
-      'Diagnostics\n  ✓ Token checks out',
-    );
+    const unverified = formatInspection(await inspectToken(good, CONTEXT));
+    expect(unverified).not.toContain('Token checks out');
+    expect(unverified.split('\n')[0]).toBe('JWT  ·  ES256  ·  signature ! not verified');
+
+    const jwks = await serveKeySet({ keys: [await exportJWK(publicKey)] });
+    try {
+      const verified = formatInspection(
+        await inspectToken(good, { ...CONTEXT, jwksUri: jwks.uri }),
+      );
+      expect(verified.split('\n')[0]).toBe('JWT  ·  ES256  ·  signature ✓ verified');
+      expect(verified).toContain('Diagnostics\n  ✓ Token checks out');
+    } finally {
+      await jwks.close();
+    }
   });
 });

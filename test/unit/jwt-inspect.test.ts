@@ -115,14 +115,40 @@ describe('inspectToken on a good token', () => {
     });
   });
 
-  it('says the signature was not checked when no JWKS URI is known', async () => {
-    const report = await inspectToken(
-      await mint(accessClaims(), key),
-      context({ jwksUri: undefined }),
+  it('never says a token checks out when its signature was not verified', async () => {
+    const token = await mint(accessClaims(), key);
+    const gatewayWithoutKeys = await inspectToken(token, context({ jwksUri: undefined }));
+    expect(gatewayWithoutKeys.signature.status).toBe('not-checked');
+    expect(ids(gatewayWithoutKeys)).toEqual(['signature_not_checked']);
+    expect(gatewayWithoutKeys.diagnostics[0]).toMatchObject({
+      severity: 'warning',
+      title: 'Signature not verified',
+    });
+    expect(gatewayWithoutKeys.diagnostics[0]?.detail).toContain(
+      `Discovery of ${ISSUER} gave no "jwks_uri"`,
     );
-    expect(report.signature.status).toBe('not-checked');
-    expect(ids(report)).toEqual(['ok', 'signature_not_checked']);
-    expect(report.diagnostics[0]?.detail).toMatch(/signature was not checked/);
+
+    const noGateway = await inspectToken(token, { tokenKind: 'access_token', now: NOW * 1000 });
+    expect(ids(noGateway)).toEqual(['signature_not_checked']);
+    expect(noGateway.signature).toMatchObject({ status: 'not-checked', canFetchKeysFrom: ISSUER });
+    expect(noGateway.signature.reason).toBe(
+      `No configured gateway has the issuer "${ISSUER}", so the signature was not verified.`,
+    );
+    expect(noGateway.diagnostics[0]?.fix).toContain('gatekey inspect --fetch-keys --token -');
+  });
+
+  it('offers no key fetch from an iss that is plain http off loopback', async () => {
+    const plain = await mint(accessClaims({ iss: 'http://idp.example.com' }), key);
+    const report = await inspectToken(plain, { tokenKind: 'access_token', now: NOW * 1000 });
+    expect(report.signature.canFetchKeysFrom).toBeUndefined();
+    expect(report.diagnostics[0]?.fix).toContain('plain http is allowed only on loopback');
+    const asked = await inspectToken(plain, {
+      tokenKind: 'access_token',
+      now: NOW * 1000,
+      fetchIssuerKeys: true,
+    });
+    expect(ids(asked)).toEqual(['issuer_keys_refused']);
+    expect(asked.diagnostics[0]?.detail).toContain("stopped at the token's iss");
   });
 });
 
@@ -192,6 +218,52 @@ describe('inspectToken on issuer, audience and client', () => {
       context(),
     );
     expect(find(slash, 'aud_trailing_slash').severity).toBe('warning');
+  });
+
+  it('advises --resource only when Gatekey sent none, and says so when the IdP ignored it', async () => {
+    const okta = await mint(accessClaims({ aud: 'api://default' }), key);
+    const noneSent = find(await inspectToken(okta, context()), 'aud_mismatch');
+    expect(noneSent.severity).toBe('error');
+    expect(noneSent.fix).toContain(`gatekey edit NAME --resource "${RESOURCE}"`);
+
+    const resource = { parameter: 'resource', value: RESOURCE } as const;
+    const ignored = await inspectToken(okta, context({ requestedAudience: resource }));
+    expect(ids(ignored)).toEqual(['resource_ignored']);
+    const advice = find(ignored, 'resource_ignored');
+    expect(advice).toMatchObject({
+      severity: 'warning',
+      title: 'The IdP ignored the resource indicator',
+      evidence: { aud: ['api://default'], expected: RESOURCE },
+    });
+    expect(advice.detail).toBe(
+      `Gatekey asked for this token with resource "${RESOURCE}" (RFC 8707), but the IdP issued it for "api://default": the IdP ignores the resource parameter, or does not know this resource. A gateway that requires "${RESOURCE}" as audience refuses the token.`,
+    );
+    expect(advice.fix).toMatch(
+      /^If the gateway accepts "api:\/\/default" as audience, nothing is wrong\./,
+    );
+    expect(advice.fix).toContain('the change is at the IdP, not in Gatekey');
+    expect(advice.fix).not.toContain('--resource');
+
+    const honoured = await inspectToken(
+      await mint(accessClaims(), key),
+      context({ requestedAudience: resource }),
+    );
+    expect(ids(honoured)).toEqual(['ok']);
+
+    const noAud = await inspectToken(
+      await mint(accessClaims({ aud: undefined }), key),
+      context({ requestedAudience: resource }),
+    );
+    expect(find(noAud, 'resource_ignored').detail).toContain('but the token has no "aud"');
+
+    const audience = await inspectToken(
+      okta,
+      context({ requestedAudience: { parameter: 'audience', value: RESOURCE } }),
+    );
+    expect(find(audience, 'aud_mismatch').detail).toBe(
+      `Gatekey asked for audience "${RESOURCE}", but the token is for "api://default", and the gateway expects "${RESOURCE}".`,
+    );
+    expect(find(audience, 'aud_mismatch').fix).not.toContain('--resource');
   });
 
   it('reports a token without aud when the gateway expects one', async () => {

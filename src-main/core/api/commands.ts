@@ -8,6 +8,8 @@ import type { SecretStore } from '../secrets/types.js';
 import type { TokenManager } from '../tokens/manager.js';
 import type { RequestLog } from '../proxy/index.js';
 import { discover } from '../oauth/index.js';
+import type { DiscoveryResult } from '../oauth/index.js';
+import { compareIdentifiers } from '../jwt/claims.js';
 import { decodeJwt, inspectToken, looksLikeJwt } from '../jwt/index.js';
 import type { InspectionContext } from '../jwt/index.js';
 import {
@@ -64,6 +66,15 @@ export interface Api {
 }
 
 const CONNECTION_TEST_TIMEOUT_MS = 15_000;
+
+/** What Gatekey sends to name the gateway at the IdP: Auth0's `audience`, else RFC 8707 `resource`. */
+function requestedAudience(
+  gateway: Gateway,
+  discovery: DiscoveryResult | undefined,
+): InspectionContext['requestedAudience'] {
+  if (gateway.audience) return { parameter: 'audience', value: gateway.audience };
+  return discovery?.resource ? { parameter: 'resource', value: discovery.resource } : undefined;
+}
 
 /** Gateway secrets a UI may set; they go to the keychain, never to the config file. */
 const SECRET_FIELDS = ['clientSecret', 'privateKeyPem', 'idToken'] as const;
@@ -147,6 +158,7 @@ export function createApi(deps: ApiDependencies): Api {
       jwksUri: discovery?.authorizationServer.jwksUri,
       expectedAudience:
         gateway.audience ?? (gateway.resource === false ? undefined : discovery?.resource),
+      requestedAudience: requestedAudience(gateway, discovery),
       clientId: gateway.clientId ?? secrets?.registration?.clientId,
       requestedScopes: discovery?.scopes ?? gateway.scopes,
       stepUpScopes: deps.tokens.status(gateway.name).stepUpScopes,
@@ -156,15 +168,29 @@ export function createApi(deps: ApiDependencies): Api {
     };
   }
 
-  /** The configured gateway whose issuer a pasted JWT names, if any (the token is not trusted). */
-  function gatewayIssuing(token: string): Gateway | undefined {
+  /**
+   * The configured gateway whose issuer a pasted JWT names, if any (the token is not trusted).
+   * A gateway added without `--issuer` found its issuer from its 401, so that one is asked of
+   * discovery (done once per gateway, and only when no configured issuer matches).
+   */
+  async function gatewayIssuing(token: string): Promise<Gateway | undefined> {
     if (!looksLikeJwt(token)) return undefined;
     const issuer = decodeJwt(token).payload.iss;
     if (typeof issuer !== 'string') return undefined;
-    const withoutSlash = (url: string) => url.replace(/\/+$/, '');
-    return deps.store
-      .list()
-      .find((gateway) => gateway.issuer && withoutSlash(gateway.issuer) === withoutSlash(issuer));
+    const matches = (candidate: string | undefined) =>
+      candidate !== undefined && compareIdentifiers(candidate, issuer) !== 'different';
+    const gateways = deps.store.list().filter((gateway) => gateway.auth !== 'none');
+    const configured = gateways.find((gateway) => matches(gateway.issuer));
+    if (configured) return configured;
+    const discovered = await Promise.all(
+      gateways
+        .filter((gateway) => gateway.issuer === undefined)
+        .map(async (gateway) => {
+          const discovery = await deps.tokens.discovery(gateway.name).catch(() => undefined);
+          return matches(discovery?.authorizationServer.issuer) ? gateway : undefined;
+        }),
+    );
+    return discovered.find((gateway) => gateway !== undefined);
   }
 
   const handlers: Handlers = {
@@ -255,11 +281,11 @@ export function createApi(deps: ApiDependencies): Api {
       const token = await currentToken(name, kind);
       return inspectToken(token, await inspectionContext(gateway, kind));
     },
-    'tokens.inspectRaw': async ({ token, kind, name }) => {
+    'tokens.inspectRaw': async ({ token, kind, name, fetchKeys }) => {
       const trimmed = token.trim();
-      const gateway = name ? deps.store.require(name) : gatewayIssuing(trimmed);
+      const gateway = name ? deps.store.require(name) : await gatewayIssuing(trimmed);
       const context = gateway ? await inspectionContext(gateway, kind) : { tokenKind: kind };
-      return inspectToken(trimmed, context);
+      return inspectToken(trimmed, { ...context, fetchIssuerKeys: fetchKeys });
     },
     'log.recent': async (filter) => deps.log.recent(filter),
     'clients.list': async ({ name, workspace }) =>

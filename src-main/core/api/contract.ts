@@ -42,11 +42,15 @@ export const commandInputs = {
   'auth.refresh': gatewayName,
   'tokens.get': gatewayName.extend({ kind: tokenKind.optional() }),
   'tokens.inspect': gatewayName.extend({ kind: tokenKind.default('access_token') }),
-  /** A pasted token; checked against the named gateway, or the one whose issuer it names. */
+  /**
+   * A pasted token; checked against the named gateway, or the one whose issuer it names.
+   * `fetchKeys`: the person allowed fetching the keys from the token's own `iss` otherwise.
+   */
   'tokens.inspectRaw': z.object({
     token: z.string(),
     kind: tokenKind.default('access_token'),
     name: z.string().optional(),
+    fetchKeys: z.boolean().default(false),
   }),
   'log.recent': z.object({
     gateway: z.string().optional(),

@@ -43,7 +43,7 @@ export function diagnoseClaims(
     ...diagnoseIssuer(claims, context.issuer),
     ...(context.tokenKind === 'access_token'
       ? [
-          ...diagnoseAccessAudience(claims, context.expectedAudience),
+          ...diagnoseAccessAudience(claims, context.expectedAudience, context.requestedAudience),
           ...diagnoseClient(claims, context.clientId),
         ]
       : diagnoseIdTokenAudience(claims, context.clientId)),
@@ -261,18 +261,59 @@ function looksLikeCognito(claims: Claims): boolean {
   return 'token_use' in claims || /^https:\/\/cognito-idp\.[a-z0-9-]+\.amazonaws\.com\//.test(iss);
 }
 
-function diagnoseAccessAudience(claims: Claims, expected: string | undefined): Diagnostic[] {
+type RequestedAudience = InspectionContext['requestedAudience'];
+
+function diagnoseAccessAudience(
+  claims: Claims,
+  expected: string | undefined,
+  requested: RequestedAudience,
+): Diagnostic[] {
   const audiences = audienceOf(claims);
-  if (audiences.length === 0) return missingAudience(claims, expected);
+  if (audiences.length === 0) return missingAudience(claims, expected, requested);
   if (expected === undefined) return [];
+  const found = quoted(audiences);
+  if (requested?.parameter === 'resource') {
+    return audienceProblem(audiences, expected, resourceIgnored(requested.value, found));
+  }
+  const issued = requested
+    ? `Gatekey asked for audience "${requested.value}", but the token is for ${found}`
+    : `The token is for ${found}`;
   return audienceProblem(audiences, expected, {
+    id: 'aud_mismatch',
+    severity: 'error',
     title: "Audience is not the gateway's",
-    detail: `The token is for ${quoted(audiences)}, but the gateway expects "${expected}".`,
-    fix: `Ask for the gateway as audience: set \`resource\` (RFC 8707) to "${expected}", or \`audience\` on Auth0; on Okta, use an authorization server whose audience is "${expected}".`,
+    detail: `${issued}, and the gateway expects "${expected}".`,
+    fix: requested
+      ? `The IdP did not issue the token for "${requested.value}": check at the IdP that "${requested.value}" is the identifier of an API this client may use (Auth0: the API's identifier, and the application authorised for it).`
+      : sendResourceFix(expected),
   });
 }
 
-function missingAudience(claims: Claims, expected: string | undefined): Diagnostic[] {
+/** Only when Gatekey sent neither `resource` nor `audience`. */
+const sendResourceFix = (expected: string) =>
+  `Ask for the gateway as audience: gatekey edit NAME --resource "${expected}" (RFC 8707), or --audience on Auth0; on Okta, use an authorization server whose audience is "${expected}".`;
+
+/** Gatekey sent `resource` and the token is not for it: the IdP ignores RFC 8707, or this resource. */
+function resourceIgnored(resource: string, found: string | undefined): Mismatch {
+  const issued = found === undefined ? 'the token has no "aud"' : `the IdP issued it for ${found}`;
+  const accepts =
+    found === undefined
+      ? 'If the gateway does not check the audience, nothing is wrong.'
+      : `If the gateway accepts ${found} as audience, nothing is wrong.`;
+  return {
+    id: 'resource_ignored',
+    severity: 'warning',
+    title: 'The IdP ignored the resource indicator',
+    detail: `Gatekey asked for this token with resource "${resource}" (RFC 8707), but ${issued}: the IdP ignores the resource parameter, or does not know this resource. A gateway that requires "${resource}" as audience refuses the token.`,
+    fix: `${accepts} Otherwise the change is at the IdP, not in Gatekey (which already sends the resource): configure an API or audience "${resource}" for this client there, or let the gateway accept the audience the IdP issues.`,
+  };
+}
+
+function missingAudience(
+  claims: Claims,
+  expected: string | undefined,
+  requested: RequestedAudience,
+): Diagnostic[] {
   const severity: Severity = expected === undefined ? 'info' : 'error';
   const evidence = expected === undefined ? undefined : { expected };
   if (looksLikeCognito(claims)) {
@@ -287,6 +328,11 @@ function missingAudience(claims: Claims, expected: string | undefined): Diagnost
       },
     ];
   }
+  if (requested?.parameter === 'resource') {
+    return [
+      { ...resourceIgnored(requested.value, undefined), evidence: { sent: requested.value } },
+    ];
+  }
   if (expected === undefined) return [];
   return [
     {
@@ -294,7 +340,9 @@ function missingAudience(claims: Claims, expected: string | undefined): Diagnost
       severity,
       title: 'Token has no audience',
       detail: `The token has no "aud", but the gateway expects "${expected}", so a gateway that checks the audience refuses it.`,
-      fix: `Ask for the gateway as audience: set \`resource\` (RFC 8707) to "${expected}", or \`audience\` on Auth0.`,
+      fix: requested
+        ? `Gatekey asked for audience "${requested.value}" and the IdP issued none: check at the IdP that "${requested.value}" is the identifier of an API this client may use.`
+        : sendResourceFix(expected),
       evidence,
     },
   ];
@@ -313,17 +361,17 @@ function diagnoseIdTokenAudience(claims: Claims, clientId: string | undefined): 
   if (clientId === undefined) return [];
   const audiences = audienceOf(claims);
   return audienceProblem(audiences, clientId, {
+    id: 'aud_mismatch',
+    severity: 'error',
     title: 'ID token is for another client',
     detail: `An ID token's aud must be the client ID "${clientId}", but it is ${audiences.length ? quoted(audiences) : 'absent'}.`,
     fix: 'The token was issued to another app client: check the client ID in the gateway definition, then sign in again.',
   });
 }
 
-function audienceProblem(
-  audiences: string[],
-  expected: string,
-  text: { title: string; detail: string; fix: string },
-): Diagnostic[] {
+type Mismatch = Omit<Diagnostic, 'evidence'>;
+
+function audienceProblem(audiences: string[], expected: string, mismatch: Mismatch): Diagnostic[] {
   const comparisons = audiences.map((aud) => compareIdentifiers(aud, expected));
   if (comparisons.includes('same')) return [];
   const evidence = { aud: audiences, expected };
@@ -339,7 +387,7 @@ function audienceProblem(
       },
     ];
   }
-  return [{ id: 'aud_mismatch', severity: 'error', ...text, evidence }];
+  return [{ ...mismatch, evidence }];
 }
 
 const CLIENT_CLAIM_NOTES = {
@@ -410,7 +458,10 @@ function itOrThem(items: string[]): string {
 
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2, ok: 3 };
 
-/** Most severe first; when nothing is wrong, one `ok` diagnostic leads and says what was checked. */
+/**
+ * Most severe first; one `ok` diagnostic leads only when nothing is wrong and the signature
+ * verified: a token whose signature was not checked is never called good.
+ */
 export function finishDiagnostics(
   diagnostics: Diagnostic[],
   report: Pick<InspectionReport, 'signature' | 'times'>,
@@ -418,24 +469,17 @@ export function finishDiagnostics(
   const sorted = [...diagnostics].sort(
     (a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity],
   );
-  if (
-    sorted.some(
-      (diagnostic) => diagnostic.severity === 'error' || diagnostic.severity === 'warning',
-    )
-  ) {
-    return sorted;
-  }
+  const troubled = sorted.some(
+    (diagnostic) => diagnostic.severity === 'error' || diagnostic.severity === 'warning',
+  );
+  if (troubled || report.signature.status !== 'valid') return sorted;
   const expiry = report.times.expiresAt ? `; it ${report.times.expiresAt.relative}` : '';
-  const signature =
-    report.signature.status === 'valid'
-      ? 'The signature verifies'
-      : 'The signature was not checked';
   return [
     {
       id: 'ok',
       severity: 'ok',
       title: 'Token checks out',
-      detail: `${signature}, and the claims match what the gateway expects${expiry}.`,
+      detail: `The signature verifies, and the claims match what the gateway expects${expiry}.`,
     },
     ...sorted,
   ];

@@ -31,12 +31,13 @@ const MARKS: Record<Severity, { mark: string; colour: Colour }> = {
   ok: { mark: '✓', colour: 'green' },
 };
 
-const SIGNATURE_MARKS: Record<SignatureReport['status'], Severity> = {
-  valid: 'ok',
-  invalid: 'error',
-  unsigned: 'error',
-  'not-checked': 'warning',
-};
+const SIGNATURE_VERDICTS: Record<SignatureReport['status'], { severity: Severity; says: string }> =
+  {
+    valid: { severity: 'ok', says: 'verified' },
+    invalid: { severity: 'error', says: 'invalid' },
+    unsigned: { severity: 'error', says: 'unsigned' },
+    'not-checked': { severity: 'warning', says: 'not verified' },
+  };
 
 const TIME_CLAIMS = new Map<string, keyof InspectionReport['times']>([
   ['iat', 'issuedAt'],
@@ -77,12 +78,13 @@ function painter(enabled: boolean): Paint {
 
 function summary(report: InspectionReport, paint: Paint): string[] {
   const { signature } = report;
-  const { mark, colour } = MARKS[SIGNATURE_MARKS[signature.status]];
+  const verdict = SIGNATURE_VERDICTS[signature.status];
+  const { mark, colour } = MARKS[verdict.severity];
   const parts = [
     report.format === 'jwt' ? 'JWT' : 'Opaque token (not a JWT)',
     ...(signature.alg ? [printable(signature.alg)] : []),
     ...(signature.kid ? [`kid ${printable(signature.kid)}`] : []),
-    paint(colour, `signature ${mark} ${signature.status}`),
+    paint(colour, `signature ${mark} ${verdict.says}`),
   ];
   return [
     paint('bold', parts.join('  ·  ')),

@@ -33,7 +33,7 @@ export async function inspectToken(
   }
   const { signature, diagnostics: signatureDiagnostics } = await checkSignature(
     token,
-    decoded.header,
+    decoded,
     context,
   );
   const times = timesOf(decoded.payload, clock);

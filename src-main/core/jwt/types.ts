@@ -6,6 +6,13 @@ export interface InspectionContext {
   issuer?: string;
   /** From discovery; absent means the signature is not checked (and the report says so). */
   jwksUri?: string;
+  /**
+   * Without a `jwksUri`: the person allowed fetching the keys from the token's own `iss` (its
+   * OIDC / RFC 8414 metadata). A pasted token chooses that URL, so only on explicit consent.
+   */
+  fetchIssuerKeys?: boolean;
+  /** What Gatekey sent to the IdP to name the gateway; absent when it sent neither. */
+  requestedAudience?: { parameter: 'resource' | 'audience'; value: string };
   /** The gateway's resource (RFC 8707) or audience. */
   expectedAudience?: string;
   clientId?: string;
@@ -46,6 +53,8 @@ export interface SignatureReport {
   reason: string;
   alg?: string;
   kid?: string;
+  /** Not checked, but the keys could be fetched from this `iss` if the person allows it. */
+  canFetchKeysFrom?: string;
 }
 
 export interface ScopeReport {

@@ -1,10 +1,15 @@
 // jose by its subpaths: the whole package is 47 modules, and start-up loads what is imported.
 import * as errors from 'jose/errors';
+import { createLocalJWKSet } from 'jose/jwks/local';
 import { createRemoteJWKSet } from 'jose/jwks/remote';
 import { compactVerify } from 'jose/jws/compact/verify';
+import { printable } from '../printable.js';
+import { fetchIssuerKeys, keyFetchRefusal } from './issuer-keys.js';
+import type { IssuerKeysFailure } from './issuer-keys.js';
 import type { Diagnostic, InspectionContext, SignatureReport } from './types.js';
 
 type RemoteJwks = ReturnType<typeof createRemoteJWKSet>;
+type KeySet = RemoteJwks | ReturnType<typeof createLocalJWKSet>;
 
 export interface SignatureCheck {
   signature: SignatureReport;
@@ -36,20 +41,27 @@ interface Outcome {
   status: SignatureReport['status'];
   reason: string;
   diagnostic?: Diagnostic;
+  canFetchKeysFrom?: string;
 }
 
 /** Checks the signature only; claims are diagnosed separately so that every problem is reported. */
 export async function checkSignature(
   token: string,
-  header: Record<string, unknown>,
+  decoded: { header: Record<string, unknown>; payload: Record<string, unknown> },
   context: InspectionContext,
 ): Promise<SignatureCheck> {
-  const alg = String(header.alg);
-  const kid = typeof header.kid === 'string' ? header.kid : undefined;
+  const alg = String(decoded.header.alg);
+  const kid = typeof decoded.header.kid === 'string' ? decoded.header.kid : undefined;
   const keyEvidence = { alg, ...(kid === undefined ? {} : { kid }) };
-  const { status, reason, diagnostic } = await signatureOutcome(token, alg, context);
+  const iss = typeof decoded.payload.iss === 'string' ? decoded.payload.iss : undefined;
+  const { status, reason, diagnostic, canFetchKeysFrom } = await signatureOutcome(
+    token,
+    alg,
+    iss,
+    context,
+  );
   return {
-    signature: { status, reason, ...keyEvidence },
+    signature: { status, reason, ...keyEvidence, ...(canFetchKeysFrom && { canFetchKeysFrom }) },
     diagnostics: diagnostic
       ? [{ ...diagnostic, evidence: { ...keyEvidence, ...diagnostic.evidence } }]
       : [],
@@ -59,6 +71,7 @@ export async function checkSignature(
 async function signatureOutcome(
   token: string,
   alg: string,
+  iss: string | undefined,
   context: InspectionContext,
 ): Promise<Outcome> {
   if (alg.toLowerCase() === 'none') {
@@ -93,21 +106,110 @@ async function signatureOutcome(
       },
     };
   }
-  if (!context.jwksUri) {
+  if (context.jwksUri) return verifyAgainstJwks(token, context.jwksUri, advertised);
+  if (context.fetchIssuerKeys && iss !== undefined) {
+    return verifyWithIssuerKeys(token, iss, advertised);
+  }
+  return notChecked(iss, context.issuer);
+}
+
+const UNVERIFIED = 'Nothing here shows who wrote it: treat its claims as unconfirmed.';
+
+/** No keys to check with: say why, and how to get them. */
+function notChecked(iss: string | undefined, knownIssuer: string | undefined): Outcome {
+  const outcome = (reason: string, fix: string, canFetchKeysFrom?: string): Outcome => ({
+    status: 'not-checked',
+    reason,
+    canFetchKeysFrom,
+    diagnostic: {
+      id: 'signature_not_checked',
+      severity: 'warning',
+      title: 'Signature not verified',
+      detail: `${reason} ${UNVERIFIED}`,
+      fix,
+    },
+  });
+  if (knownIssuer !== undefined) {
+    return outcome(
+      `Discovery of ${printable(knownIssuer)} gave no "jwks_uri", so the signature was not verified.`,
+      'The identity provider publishes no signing keys in its metadata; only the gateway can check this token.',
+    );
+  }
+  if (iss === undefined) {
+    return outcome(
+      'The token names no issuer ("iss") and no gateway was given, so the signature was not verified.',
+      'Inspect it against the gateway it is for: gatekey inspect NAME --token -',
+    );
+  }
+  const issuer = printable(iss);
+  const reason = `No configured gateway has the issuer "${issuer}", so the signature was not verified.`;
+  const refusal = keyFetchRefusal(iss);
+  if (refusal !== undefined) {
+    return outcome(
+      reason,
+      `Its keys cannot be fetched from the token's iss (${refusal}). Add the gateway it is for (gatekey add NAME --url URL --issuer ISSUER) and inspect it against that gateway.`,
+    );
+  }
+  return outcome(
+    reason,
+    `To verify it with the keys ${issuer} publishes, allow Gatekey to fetch them: gatekey inspect --fetch-keys --token - (the token on stdin), or "Fetch signing keys" in the window.`,
+    iss,
+  );
+}
+
+const KEY_STEPS: Record<IssuerKeysFailure['step'], string> = {
+  issuer: "the token's iss",
+  metadata: 'discovery (OpenID / RFC 8414 metadata)',
+  jwks: 'the key set (jwks_uri)',
+};
+
+/** On the person's consent: the keys published by the token's own issuer. */
+async function verifyWithIssuerKeys(
+  token: string,
+  iss: string,
+  algorithms: string[] | undefined,
+): Promise<Outcome> {
+  const keys = await fetchIssuerKeys(iss);
+  if ('problem' in keys) return issuerKeysFailure(iss, keys);
+  const source = `${keys.jwksUri} (found through ${keys.metadataUrl}, fetched from the token's own issuer on request)`;
+  try {
+    await verifyWithKeySet(token, createLocalJWKSet(keys.keySet), algorithms);
+    return { status: 'valid', reason: `Verified with a key from ${printable(source)}.` };
+  } catch (error) {
+    return verificationFailure(error, printable(keys.jwksUri), "fetched from the token's issuer");
+  }
+}
+
+function issuerKeysFailure(iss: string, failure: IssuerKeysFailure): Outcome {
+  const issuer = printable(iss);
+  const detail = `Gatekey asked ${issuer} for its signing keys and stopped at ${KEY_STEPS[failure.step]}: ${failure.problem}.`;
+  const evidence = { step: failure.step, iss: issuer };
+  if (failure.refused) {
     return {
       status: 'not-checked',
-      reason: 'No JWKS URI is known for the issuer, so the signature was not checked.',
+      reason: `The keys of ${issuer} were refused, so the signature was not verified.`,
       diagnostic: {
-        id: 'signature_not_checked',
-        severity: 'info',
-        title: 'Signature not checked',
-        detail:
-          'No JWKS URI is known for this issuer (discovery gave none), so the signature was not checked.',
-        fix: 'Set the gateway\'s issuer so that Gatekey can discover its "jwks_uri".',
+        id: 'issuer_keys_refused',
+        severity: 'error',
+        title: "The token's issuer does not vouch for it",
+        detail: `${detail} ${UNVERIFIED}`,
+        fix: 'Do not trust this token: its iss does not lead to keys that belong to that issuer. Get a token from the identity provider the gateway trusts.',
+        evidence,
       },
     };
   }
-  return verifyAgainstJwks(token, context.jwksUri, advertised);
+  return {
+    status: 'not-checked',
+    reason: `The keys of ${issuer} could not be fetched, so the signature was not verified.`,
+    diagnostic: {
+      id: 'issuer_keys_unavailable',
+      severity: 'warning',
+      title: "The issuer's signing keys could not be fetched",
+      detail: `${detail} ${UNVERIFIED}`,
+      fix: `Check that ${issuer} is reachable from this machine and publishes its metadata (with a "jwks_uri") at ${issuer.replace(/\/$/, '')}/.well-known/openid-configuration or the RFC 8414 location.`,
+      evidence,
+    },
+  };
 }
 
 async function verifyAgainstJwks(
@@ -119,11 +221,11 @@ async function verifyAgainstJwks(
     await verifyWithKeySet(token, remoteJwks(jwksUri), algorithms);
     return { status: 'valid', reason: `Verified with a key from ${jwksUri}.` };
   } catch (error) {
-    return verificationFailure(error, jwksUri);
+    return verificationFailure(error, jwksUri, 'even after fetching the key set again');
   }
 }
 
-function verificationFailure(error: unknown, jwksUri: string): Outcome {
+function verificationFailure(error: unknown, jwksUri: string, lookedUp: string): Outcome {
   const evidence = { jwksUri };
   if (error instanceof errors.JWKSNoMatchingKey) {
     return {
@@ -133,7 +235,7 @@ function verificationFailure(error: unknown, jwksUri: string): Outcome {
         id: 'kid_not_in_jwks',
         severity: 'error',
         title: "Signing key not in the issuer's JWKS",
-        detail: `No key at ${jwksUri} matches the token's kid and alg, even after fetching the key set again.`,
+        detail: `No key at ${jwksUri} matches the token's kid and alg, ${lookedUp}.`,
         fix: 'The token was signed by another issuer, or by a key the issuer has retired: check the issuer, then sign in again for a fresh token.',
         evidence,
       },
@@ -184,7 +286,7 @@ function verificationFailure(error: unknown, jwksUri: string): Outcome {
 }
 
 /** A key set without kids can offer several candidate keys: jose leaves trying them to us. */
-async function verifyWithKeySet(token: string, jwks: RemoteJwks, algorithms?: string[]) {
+async function verifyWithKeySet(token: string, jwks: KeySet, algorithms?: string[]) {
   try {
     await compactVerify(token, jwks, { algorithms });
   } catch (error) {

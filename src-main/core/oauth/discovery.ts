@@ -344,7 +344,7 @@ function protectedResourceLocations(gatewayUrl: string): string[] {
 }
 
 /** RFC 8414 and OpenID discovery locations, in the order MCP 2025-11-25 prescribes. */
-function serverMetadataLocations(issuer: string): string[] {
+export function serverMetadataLocations(issuer: string): string[] {
   const { origin, pathname } = new URL(issuer);
   const path = pathname.replace(/\/$/, '');
   if (!path) {

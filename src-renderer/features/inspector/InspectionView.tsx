@@ -14,7 +14,7 @@ const SIGNATURE_LOOKS: Record<
 > = {
   valid: { icon: 'shield', label: 'Signature valid', tone: 'ok' },
   invalid: { icon: 'error', label: 'Signature invalid', tone: 'danger' },
-  'not-checked': { icon: 'help', label: 'Signature not checked', tone: 'neutral' },
+  'not-checked': { icon: 'help', label: 'Signature not verified', tone: 'warn' },
   unsigned: { icon: 'alert', label: 'Unsigned', tone: 'warn' },
 };
 

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { TokenKind } from '../../api/types.js';
 import { useAction } from '../../api/use-command.js';
 import { Button } from '../../ui/Button.js';
-import { ErrorCallout } from '../../ui/Callout.js';
+import { ErrorCallout, QuestionCallout } from '../../ui/Callout.js';
 import { Segmented } from '../../ui/Segmented.js';
 import { TextField } from '../../ui/TextField.js';
 import { InspectionView } from './InspectionView.js';
@@ -13,16 +13,51 @@ const KIND_OPTIONS: readonly { value: TokenKind; label: string }[] = [
   { value: 'id_token', label: 'ID token' },
 ];
 
+/**
+ * The keys of an issuer no gateway here knows are fetched only when the person says so: the
+ * token chose that address, so Gatekey asks first and names it.
+ */
+function FetchKeysPrompt({
+  issuer,
+  pending,
+  onFetch,
+}: {
+  issuer: string;
+  pending: boolean;
+  onFetch: () => void;
+}) {
+  return (
+    <QuestionCallout
+      question={`Fetch signing keys from ${issuer}?`}
+      tone="warn"
+      answers={
+        <Button variant="primary" icon="shield" pending={pending} onClick={onFetch}>
+          Fetch signing keys
+        </Button>
+      }
+    >
+      No gateway here has this issuer, so the signature is not verified. Gatekey can ask{' '}
+      <code>{issuer}</code> for the keys it publishes and check the signature with them. The token
+      chose this address: fetch only if you expect this issuer.
+    </QuestionCallout>
+  );
+}
+
 /** Inspect any token a person pastes; it goes to the local instance only and is not kept. */
 export function PasteToken() {
   const [token, setToken] = useState('');
   const [kind, setKind] = useState<TokenKind>('access_token');
+  const [inspected, setInspected] = useState({ token: '', kind });
   const inspect = useAction('tokens.inspectRaw');
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (token.trim()) void inspect.run({ token: token.trim(), kind });
+    const pasted = { token: token.trim(), kind };
+    if (!pasted.token) return;
+    setInspected(pasted);
+    void inspect.run(pasted);
   };
+  const fetchFrom = inspect.result?.signature.canFetchKeysFrom;
 
   return (
     <div className="paste-token">
@@ -55,6 +90,13 @@ export function PasteToken() {
         </div>
       </form>
       {inspect.error && <ErrorCallout error={inspect.error} />}
+      {fetchFrom && (
+        <FetchKeysPrompt
+          issuer={fetchFrom}
+          pending={inspect.pending}
+          onFetch={() => void inspect.run({ ...inspected, fetchKeys: true })}
+        />
+      )}
       {inspect.result && <InspectionView report={inspect.result} />}
     </div>
   );

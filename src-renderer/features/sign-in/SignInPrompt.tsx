@@ -1,7 +1,7 @@
 import type { GatewayView } from '../../api/types.js';
 import { navigate } from '../../app/use-route.js';
 import { Button } from '../../ui/Button.js';
-import { Callout } from '../../ui/Callout.js';
+import { QuestionCallout } from '../../ui/Callout.js';
 import { canSignIn } from '../gateways/gateway-state.js';
 import { useSignInAttempts } from './sign-in-context.js';
 
@@ -20,25 +20,22 @@ export function SignInPrompt({ view }: { view: GatewayView }) {
     navigate({ screen: 'gateway', name, tab: 'overview' }, { replace: true });
   };
   return (
-    <section aria-label={question}>
-      <Callout
-        tone="info"
-        title={question}
-        actions={
-          <>
-            <Button variant="primary" icon="signIn" onClick={() => answer(true)}>
-              Sign in
-            </Button>
-            <Button variant="ghost" onClick={() => answer(false)}>
-              Not now
-            </Button>
-          </>
-        }
-      >
-        {auth === 'pkce'
-          ? 'Sign in opens the sign-in page in your browser.'
-          : 'Sign in gets a token with the gateway’s client credentials.'}
-      </Callout>
-    </section>
+    <QuestionCallout
+      question={question}
+      answers={
+        <>
+          <Button variant="primary" icon="signIn" onClick={() => answer(true)}>
+            Sign in
+          </Button>
+          <Button variant="ghost" onClick={() => answer(false)}>
+            Not now
+          </Button>
+        </>
+      }
+    >
+      {auth === 'pkce'
+        ? 'Sign in opens the sign-in page in your browser.'
+        : 'Sign in gets a token with the gateway’s client credentials.'}
+    </QuestionCallout>
   );
 }
