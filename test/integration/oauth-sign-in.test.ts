@@ -13,8 +13,7 @@ import {
 import { rejection } from '../support/gatekey-rejection.js';
 import { freePort, occupyPort } from '../support/ports.js';
 
-// The browser step twice: the check that the IdP accepts the request, then opening the browser.
-const STEPS = ['discovery', 'registration', 'browser', 'browser', 'code', 'token', 'done'];
+const STEPS = ['discovery', 'registration', 'browser', 'code', 'token', 'done'];
 
 async function isListening(url: URL): Promise<boolean> {
   return fetch(url).then(

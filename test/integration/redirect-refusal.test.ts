@@ -170,7 +170,7 @@ describe('an IdP that refuses the redirect URI (oidc-provider, exact redirect UR
   });
 });
 
-describe('answers that are no clear refusal let the browser try', () => {
+describe('an authorization endpoint of other shapes (a loopback stand-in)', () => {
   let authorize: (response: ServerResponse) => void = () => {};
   let server: Awaited<ReturnType<typeof startLoopbackServer>>;
   beforeAll(async () => {
@@ -201,7 +201,7 @@ describe('answers that are no clear refusal let the browser try', () => {
     ],
     ['a server error (500)', (response: ServerResponse) => response.writeHead(500).end()],
     ['no answer (connection cut)', (response: ServerResponse) => response.socket?.destroy()],
-  ])('%s', async (_name, answer) => {
+  ])('%s: no clear refusal, the browser tries', async (_name, answer) => {
     authorize = answer;
     const { options, opened } = browserThatCancels();
     const session = createOAuthSession(
@@ -213,6 +213,24 @@ describe('answers that are no clear refusal let the browser try', () => {
 
     expect(error.code).toBe('sign_in_cancelled');
     expect(opened).toHaveLength(1);
+  });
+
+  it("a redirect to its own error page naming redirect_mismatch (Cognito's shape): refused at once", async () => {
+    authorize = (response) =>
+      response.writeHead(302, { location: '/error?error=redirect_mismatch&client_id=ide' }).end();
+    const { options, opened } = countingBrowser();
+    const session = createOAuthSession(
+      gatewayOf({ url: GATEWAY_URL, issuer: server.origin, clientId: 'ide', resource: false }),
+      new MemorySecretStore(),
+    );
+
+    const error = await rejection(session.signInWithBrowser(options));
+
+    expect(error.message).toContain(
+      `The authorization request to ${server.origin} was refused before the browser opened: HTTP 302, redirect_mismatch.`,
+    );
+    expect(error.hint).toMatch(FIXED_PORT_HINT);
+    expect(opened).toEqual([]);
   });
 });
 

@@ -19,7 +19,7 @@ export interface AuthorizationCheck {
 const REFUSAL_STATUSES = new Set([400, 401, 403]);
 /** OAuth errors that, on the authorization endpoint's own page, mean "not this redirect or client". */
 const REFUSAL_ERROR =
-  /\b(invalid_redirect_uri|redirect_uri_mismatch|invalid_request|invalid_client|unauthorized_client)\b/;
+  /\b(invalid_redirect_uri|redirect_uri_mismatch|redirect_mismatch|invalid_request|invalid_client|unauthorized_client)\b/;
 /** Words of an error page that name the redirect URI. */
 const NAMES_REDIRECT = /redirect[ _-]?ur[il]s?|callback url/i;
 const MAX_QUOTE_CHARS = 200;
@@ -30,20 +30,25 @@ const MAX_QUOTE_CHARS = 200;
  * redirect to it. One that refuses the redirect URI or the client must not redirect anywhere
  * (RFC 6749 §4.1.2.1): it shows the browser an error page and never calls back, and the sign-in
  * would wait until it times out. So a clear refusal ends the sign-in at once: a 400/401/403 whose
- * body is an OAuth error, names the redirect URI, or is empty (Glewlwyd's bare 403). Anything
- * else (no answer, a server error, a firewall's page) lets the browser try.
+ * body is an OAuth error, names the redirect URI, or is empty (Glewlwyd's bare 403), or a
+ * redirect to the IdP's own error page that names such an error. Anything else (no answer, a
+ * server error, a firewall's page) lets the browser try.
+ *
+ * Only for a client a person registered by hand: a registered client or a metadata document got
+ * its redirect URIs from Gatekey itself, and each check is one more authorization request, which
+ * servers may count against a client (the MCP conformance suite's retry limit does).
  */
 export async function checkAuthorizationRequest(
   http: HttpContext,
   check: AuthorizationCheck,
 ): Promise<void> {
-  const answer = await fetchRefusal(http, check.authorizationUrl);
+  const answer = await fetchRefusal(http, check);
   if (answer) throw await authorizationRefused(answer, check);
 }
 
 async function fetchRefusal(
   http: HttpContext,
-  authorizationUrl: string,
+  { authorizationUrl, redirectUri }: AuthorizationCheck,
 ): Promise<IdpAnswer | undefined> {
   try {
     const response = await http.fetch(authorizationUrl, {
@@ -51,11 +56,14 @@ async function fetchRefusal(
       headers: { accept: 'text/html,application/json;q=0.9,*/*;q=0.8' },
       signal: requestSignal(http),
     });
-    if (!REFUSAL_STATUSES.has(response.status)) {
-      await response.body?.cancel();
-      return undefined;
+    if (REFUSAL_STATUSES.has(response.status)) {
+      return refusalIn(response.status, await response.text());
     }
-    return refusalIn(response.status, await response.text());
+    await response.body?.cancel();
+    const location = response.headers.get('location');
+    return location
+      ? refusalInRedirect(response.status, location, authorizationUrl, redirectUri)
+      : undefined;
   } catch {
     throwIfCancelled(http);
     return undefined;
@@ -83,6 +91,28 @@ export function refusalIn(status: number, body: string): IdpAnswer | undefined {
   const named = NAMES_REDIRECT.exec(text);
   if (named) return { status, description: quote(text.slice(Math.max(0, named.index - 80))) };
   return undefined;
+}
+
+/**
+ * A redirect to the IdP's own error page (Cognito: `/error?error=redirect_mismatch`): not back
+ * to Gatekey, and naming a refusal of the redirect or the client. A redirect to the redirect
+ * URI, even with an error, means the IdP accepted it; the browser brings that answer back.
+ */
+function refusalInRedirect(
+  status: number,
+  location: string,
+  authorizationUrl: string,
+  redirectUri: string,
+): IdpAnswer | undefined {
+  if (!URL.canParse(location, authorizationUrl)) return undefined;
+  const target = new URL(location, authorizationUrl);
+  if (target.href.startsWith(redirectUri)) return undefined;
+  const error = target.searchParams.get('error') ?? '';
+  const description = target.searchParams.get('error_description') ?? undefined;
+  if (!REFUSAL_ERROR.test(error) && !NAMES_REDIRECT.test(`${error} ${description ?? ''}`)) {
+    return undefined;
+  }
+  return { status, error: error || undefined, description };
 }
 
 /** The visible words of an HTML page (or the text itself), on one line. */

@@ -65,17 +65,19 @@ export async function signInWithBrowser(
     const configuration = openidConfiguration(context, client);
     const parameters = await authorizationParameters(context, listener.redirectUri, request);
     const authorizationUrl = buildAuthorizationUrl(configuration, parameters).href;
-    report({
-      step: 'browser',
-      message: `Checking that the identity provider accepts the redirect URI ${listener.redirectUri}.`,
-    });
-    await checkAuthorizationRequest(context.http, {
-      gateway: context.gateway,
-      issuer: context.discovery.metadata.issuer,
-      clientId: client.clientId,
-      redirectUri: listener.redirectUri,
-      authorizationUrl,
-    });
+    if (client.source === 'configured') {
+      report({
+        step: 'browser',
+        message: `Checking that the identity provider accepts the redirect URI ${listener.redirectUri}.`,
+      });
+      await checkAuthorizationRequest(context.http, {
+        gateway: context.gateway,
+        issuer: context.discovery.metadata.issuer,
+        clientId: client.clientId,
+        redirectUri: listener.redirectUri,
+        authorizationUrl,
+      });
+    }
     report({ step: 'browser', message: 'Opening the browser to sign in.', authorizationUrl });
     const [tokens] = await Promise.all([
       listener
