@@ -2,17 +2,15 @@
 // `npm run build` bundles the `gatekey` command into dist/cli/ (bin/gatekey.js runs it): a cold
 // command then reads a few files instead of hundreds of modules, which is most of its start-up.
 // What a command loads late (the core for `serve`, the demo, the stdio bridge) stays in chunks
-// loaded on use. Left outside: the native keychain module, and packages only the demo or the stdio
-// bridge load (they are big, and loaded by few commands). The source map names the TypeScript
+// loaded on use; scripts/cli-externals.mjs names the packages left outside. The source map names the TypeScript
 // files: run with `node --enable-source-maps` for stack traces in source terms.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
+import { CLI_EXTERNAL_PACKAGES } from './cli-externals.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const outdir = path.join(root, 'dist', 'cli');
-
-const EXTERNAL = ['@napi-rs/keyring', 'oidc-provider', '@modelcontextprotocol/sdk'];
 
 rmSync(outdir, { recursive: true, force: true });
 await build({
@@ -26,7 +24,7 @@ await build({
   platform: 'node',
   target: 'node20.19',
   mainFields: ['module', 'main'],
-  external: EXTERNAL,
+  external: CLI_EXTERNAL_PACKAGES,
   chunkNames: 'chunks/[name]-[hash]',
   sourcemap: 'linked',
   sourcesContent: false,

@@ -7,9 +7,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { CLI_EXTERNAL_PACKAGES } from './cli-externals.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
-const { version, devDependencies } = JSON.parse(
+const { version, devDependencies, optionalDependencies } = JSON.parse(
   readFileSync(path.join(root, 'package.json'), 'utf8'),
 );
 const DEMO_TOOL_CALL_LIMIT_MS = 30_000;
@@ -38,6 +39,19 @@ try {
   check(
     devInstalled.length === 0,
     `no dev dependency is installed (found: ${devInstalled.join(', ')})`,
+  );
+  const testOnlyInstalled = Object.keys(optionalDependencies).filter((name) =>
+    existsSync(path.join(installed, 'node_modules', name)),
+  );
+  check(
+    testOnlyInstalled.length === 0,
+    `none of the tests' optional tools is installed (found: ${testOnlyInstalled.join(', ')})`,
+  );
+  const installedManifest = JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8'));
+  check(
+    Object.keys(installedManifest.dependencies).sort().join() ===
+      [...CLI_EXTERNAL_PACKAGES].sort().join(),
+    `the package depends only on what the bundle leaves outside (${CLI_EXTERNAL_PACKAGES.join(', ')})`,
   );
   check(!existsSync(path.join(installed, 'src-main')), 'the package holds no TypeScript source');
   check(

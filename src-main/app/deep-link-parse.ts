@@ -1,5 +1,5 @@
 import { GatekeyError } from '../core/errors.js';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { DRAFT_PARAMS, draftValue } from '../core/api/routes.js';
 import { GATEWAY_NAME_PATTERN, GatewaySchema } from '../core/gateways/schema.js';
 import { routes } from './routes.js';

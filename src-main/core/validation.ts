@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { GatekeyError } from './errors.js';
 
 /** `gateways[1].extraHeaders["X Bad"]`: a zod path the way a person reads it. */

@@ -244,6 +244,12 @@ describe('inspectToken on issuer, audience and client', () => {
     expect(advice.fix).toContain('the change is at the IdP, not in Gatekey');
     expect(advice.fix).not.toContain('--resource');
 
+    const hostile = await inspectToken(
+      await mint(accessClaims({ aud: 'api://x\u001b]0;pwned\u0007\u001b[2J' }), key),
+      context({ requestedAudience: resource }),
+    );
+    expect(find(hostile, 'resource_ignored').detail).toContain('issued it for "api://x"');
+
     const honoured = await inspectToken(
       await mint(accessClaims(), key),
       context({ requestedAudience: resource }),

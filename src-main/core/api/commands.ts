@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { z } from 'zod';
+import * as z from 'zod';
 import { GatekeyError } from '../errors.js';
 import { GatewaySchema } from '../gateways/schema.js';
 import type { Gateway, GatewayInput } from '../gateways/schema.js';

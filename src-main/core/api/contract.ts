@@ -3,7 +3,7 @@
  * preload, the loopback HTTP transport, the CLI and the renderer, so this file must stay
  * browser-safe: zod and type-only imports.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Gateway } from '../gateways/schema.js';
 import type { DiscoveryResult, SignInProgress } from '../oauth/types.js';
 import type { GatewayStatus } from '../tokens/types.js';

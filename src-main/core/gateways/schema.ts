@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isReservedHeaderName, isSendableHeaderValue } from '../proxy/header-text.js';
 
 export const GATEWAY_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;

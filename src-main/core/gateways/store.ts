@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import { z } from 'zod';
+import * as z from 'zod';
 import { GatekeyError } from '../errors.js';
 import { readTextIfExists, runtimeFile, writePrivateFile } from '../paths.js';
 import { describeIssues, invalidInput } from '../validation.js';

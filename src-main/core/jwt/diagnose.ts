@@ -15,6 +15,7 @@ import type {
   ScopeReport,
   Severity,
 } from './types.js';
+import { printable } from '../printable.js';
 import { describeDuration } from '../time.js';
 
 export interface Clock {
@@ -348,8 +349,9 @@ function missingAudience(
   ];
 }
 
+/** Audiences come from the token: printable before they go into a sentence. */
 function quoted(values: string[]): string {
-  return values.map((value) => `"${value}"`).join(', ');
+  return values.map((value) => `"${printable(value)}"`).join(', ');
 }
 
 function clientSuffix(claims: Claims): string {

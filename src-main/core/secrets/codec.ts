@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { GatekeyError } from '../errors.js';
 import { describeIssues } from '../validation.js';
 import type { GatewaySecrets } from './types.js';

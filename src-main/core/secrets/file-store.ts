@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { readTextIfExists, runtimeFile, writePrivateFile } from '../paths.js';
 import { decodeSecrets, GatewaySecretsSchema } from './codec.js';
 import type { GatewaySecrets, SecretStore } from './types.js';
