@@ -1,6 +1,12 @@
 import { resolveHome } from '../core/paths.js';
 import { connectToInstance } from '../core/api/http-client.js';
-import type { ApiClient, CommandInput, CommandName, CommandOutput } from '../core/api/contract.js';
+import type {
+  ApiClient,
+  ApiEvent,
+  CommandInput,
+  CommandName,
+  CommandOutput,
+} from '../core/api/contract.js';
 import type { Core } from '../core/core.js';
 import { stdioCommand, version } from './package-root.js';
 
@@ -15,6 +21,8 @@ export interface Session {
   readonly home: string;
   /** Whether commands go to a running instance (tray app or `gatekey serve`) or run here. */
   readonly mode: 'instance' | 'in-process';
+  /** Subscribes to events; resolves once they flow, so none sent after it is missed. */
+  listen(listener: (event: ApiEvent) => void): Promise<() => void>;
   close(): Promise<void>;
 }
 
@@ -25,13 +33,23 @@ export interface Session {
 async function openSession(globals: GlobalOptions): Promise<Session> {
   const home = resolveHome(globals.home);
   const remote = await connectToInstance(home);
-  if (remote) return { api: remote, home, mode: 'instance', close: async () => undefined };
+  if (remote) {
+    return {
+      api: remote,
+      home,
+      mode: 'instance',
+      listen: (listener) => remote.listen(listener),
+      close: async () => undefined,
+    };
+  }
   const core = await openCore(home, globals);
   await core.tokens.start();
+  const api = inProcessClient(core);
   return {
-    api: inProcessClient(core),
+    api,
     home,
     mode: 'in-process',
+    listen: async (listener) => api.subscribe(listener),
     close: () => core.tokens.stop(),
   };
 }

@@ -24,6 +24,8 @@ export interface IdpOptions {
   accessTokenTtlSeconds?: number;
   /** Default true: each refresh answers with a new refresh token and retires the old one. */
   rotateRefreshTokens?: boolean;
+  /** Default true; false: no RFC 7009 revocation endpoint, like IdPs that offer none. */
+  revocation?: boolean;
   /** Cognito only: the one exact redirect URI its clients accept. Default http://localhost:8080/callback. */
   exactRedirectUri?: string;
   /**
@@ -110,6 +112,7 @@ export async function startIdp(options: IdpOptions = {}): Promise<RunningIdp> {
       clientAuthMethods: options.clientAuthMethods,
       accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 3600,
       rotateRefreshTokens: options.rotateRefreshTokens ?? true,
+      revocation: options.revocation ?? true,
     }),
   );
 
@@ -141,6 +144,7 @@ interface ProviderSetup {
   clients: ClientMetadata[];
   accessTokenTtlSeconds: number;
   rotateRefreshTokens: boolean;
+  revocation: boolean;
   clientAuthMethods?: string[];
 }
 
@@ -184,7 +188,7 @@ function providerConfiguration(setup: ProviderSetup): Configuration {
         allowedPolicy: async (_ctx, client, token) =>
           client.clientAuthMethod !== 'none' || token.clientId === client.clientId,
       },
-      revocation: { enabled: true },
+      revocation: { enabled: setup.revocation },
       registration: { enabled: spec.registration },
       resourceIndicators: {
         enabled: true,

@@ -335,7 +335,31 @@ describe.skipIf(!hasChromium)('the Gatekey window', () => {
     await detail().getByRole('button', { name: 'Sign out' }).click();
     await detail().getByRole('button', { name: 'Sign in' }).waitFor();
     expect(await statusOf()).toBe('Signed out');
+    expect(await detail().locator('.sign-out-outcome').innerText()).toContain(
+      'the IdP revoked its tokens',
+    );
     await captureBoth('signed-out');
+  });
+
+  it('signs out while the IdP is down: says the tokens stay valid there, why, and where to end them', async () => {
+    await dashboard.instance.api.invoke('auth.signIn', { name: GATEWAY });
+    await detail().getByRole('button', { name: 'Sign out' }).waitFor();
+    await dashboard.idp.stop();
+    try {
+      await detail().getByRole('button', { name: 'Sign out' }).click();
+      await detail().getByRole('button', { name: 'Sign in' }).waitFor();
+    } finally {
+      await dashboard.idp.start();
+    }
+    expect(await statusOf()).toBe('Signed out');
+    const outcome = await detail().locator('.sign-out-outcome').innerText();
+    expect(outcome).toContain('Gatekey removed its tokens, but the IdP did not revoke them.');
+    expect(outcome).toMatch(/Why: .*revocation/);
+    expect(outcome).toContain('The refresh token stays valid at the IdP');
+    expect(outcome).toContain(
+      `To end it now: sign in to the identity provider ${dashboard.idp.issuer}`,
+    );
+    await captureBoth('signed-out-not-revoked');
   });
 
   it('opens a gateway published as a link prefilled, and adds it only on a click', async () => {

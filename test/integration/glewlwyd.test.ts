@@ -3,7 +3,8 @@ import path from 'node:path';
 import { decodeJwt } from 'jose';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore } from '../../src-main/core/core.js';
+import { createCore, type Core } from '../../src-main/core/core.js';
+import type { GatewayInput } from '../../src-main/core/gateways/schema.js';
 import { createOAuthSession } from '../../src-main/core/oauth/index.js';
 import { CHROMIUM_PATH, hasChromium, launchChromium } from '../e2e/support/chromium.js';
 import { temporaryHome } from '../support/cli.js';
@@ -206,10 +207,13 @@ describe.skipIf(missing !== undefined || !hasChromium)(
       const refreshed = await session.refresh(stored?.tokens?.refreshToken ?? '');
       expect(decodeJwt(refreshed.accessToken).client_id).toBe(registration?.clientId);
       // Glewlwyd revokes only for a client that authenticates: the registered secret does.
-      expect(await session.revoke(refreshed.refreshToken ?? '')).toBe(true);
-      // Glewlwyd answers a revoked refresh token with a bare HTTP 400 (no invalid_grant).
+      await expect(session.revoke(refreshed.refreshToken ?? '')).resolves.toBeUndefined();
+      // Glewlwyd answers a revoked refresh token with a bare HTTP 400, which Gatekey takes as invalid_grant.
       const error = await rejection(session.refresh(refreshed.refreshToken ?? ''));
-      expect(error.message).toMatch(/^The refresh request to .* \(HTTP 400\)/);
+      expect(error.code).toBe('invalid_grant');
+      expect(error.message).toMatch(
+        /^The refresh request to .* was refused: HTTP 400 with no error/,
+      );
     });
 
     it('dynamic registration at a registrar that imposes client_secret_post: Gatekey uses what it answered, and signs in again with it', async () => {
@@ -279,6 +283,91 @@ describe.skipIf(missing !== undefined || !hasChromium)(
       expect(tokens.refreshToken).toBeTruthy();
       const refreshed = await session.refresh(tokens.refreshToken ?? '');
       expect(refreshed.accessToken).not.toBe(tokens.accessToken);
+    });
+
+    /** A core (the command table and TokenManager) signed in to `gateway` on the real login page. */
+    async function signedInCore(gateway: GatewayInput, clientSecret?: string): Promise<Core> {
+      const core = createCore({
+        home: await temporaryHome(),
+        version: 'test',
+        port: () => 7421,
+        secrets: new MemorySecretStore(),
+        stdioCommand: { command: 'gatekey', args: ['stdio'] },
+        openBrowser: (url) => signInOnLoginPage(browser, url),
+      });
+      await core.tokens.start();
+      await core.api.invoke('gateways.add', { gateway, clientSecret });
+      await core.api.invoke('auth.signIn', { name: gateway.name });
+      return core;
+    }
+
+    async function browserGateway(clientId: string, clientSecret?: string) {
+      const redirectUri = `http://127.0.0.1:${await freePort()}/callback`;
+      await glewlwyd.addClient({
+        clientId,
+        clientSecret,
+        grants: ['code', 'refresh_token'],
+        redirectUris: [redirectUri],
+        methods: clientSecret ? ['client_secret_basic'] : ['none'],
+      });
+      return {
+        name: 'web',
+        url: GATEWAY_URL,
+        issuer: glewlwyd.issuer,
+        clientId,
+        redirectUri,
+        resource: false as const,
+        scopes: ['openid', GLEWLWYD_SCOPE],
+      };
+    }
+
+    it('sign-out of a public client: Glewlwyd revokes only for client_secret_basic, and Gatekey says so', async () => {
+      const core = await signedInCore(await browserGateway('ide-public-signout'));
+      try {
+        const before = await core.tokens.currentTokens('web');
+
+        const { status, revocation } = await core.api.invoke('auth.signOut', { name: 'web' });
+
+        expect(status.state).toBe('signed-out');
+        expect((await core.secrets.read('web'))?.tokens).toBeUndefined();
+        if (revocation.outcome !== 'not-revoked') throw new Error(`got ${revocation.outcome}`);
+        expect(revocation.reason).toMatch(/^The revocation request to .* was refused: HTTP 4\d\d/);
+        expect(revocation.reason).toContain(
+          'accepts revocation only from clients that authenticate with client_secret_basic',
+        );
+        expect(revocation.reason).toContain('ide-public-signout uses none');
+        expect(revocation.tokens[0]?.kind).toBe('refresh_token');
+        expect(revocation.whereToRevoke).toContain(glewlwyd.issuer);
+        expect(revocation.whereToRevoke).toContain('client ide-public-signout');
+        // The report is true: the refresh token still works at Glewlwyd.
+        const session = createOAuthSession(core.store.require('web'), core.secrets);
+        await expect(session.refresh(before?.refreshToken ?? '')).resolves.toBeDefined();
+      } finally {
+        await core.tokens.stop();
+      }
+    });
+
+    it('sign-out of a confidential client (client_secret_basic): revoked, and the refresh token fails', async () => {
+      const core = await signedInCore(
+        await browserGateway('ide-confidential', 'ide-secret-1'),
+        'ide-secret-1',
+      );
+      try {
+        const before = await core.tokens.currentTokens('web');
+        expect(before?.refreshToken).toBeTruthy();
+
+        const { revocation } = await core.api.invoke('auth.signOut', { name: 'web' });
+
+        expect(revocation).toEqual({ outcome: 'revoked' });
+        const session = createOAuthSession(core.store.require('web'), core.secrets);
+        const error = await rejection(session.refresh(before?.refreshToken ?? ''));
+        // Glewlwyd says it with a bare HTTP 400: a refresh token it no longer accepts.
+        expect(error.code).toBe('invalid_grant');
+        expect(error.message).toContain('HTTP 400 with no error in its body');
+        expect(error.hint).toBe('Sign in again: gatekey login web');
+      } finally {
+        await core.tokens.stop();
+      }
     });
   },
 );

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { temporaryDirectory } from './temporary.js';
@@ -31,22 +31,30 @@ function gatekeyCommand(args: string[], umask: number | undefined): [string, str
 
 /** Runs the real `gatekey` binary in a child process, as a person would. */
 export function runGatekey(args: string[], options: CliOptions): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const [command, commandArgs] = gatekeyCommand(args, options.umask);
-    const child = spawn(command, commandArgs, {
-      cwd: options.cwd,
-      env: {
-        ...process.env,
-        GATEKEY_HOME: options.home,
-        NO_COLOR: '1',
-        ...options.env,
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+  return startGatekey(args, options).result;
+}
+
+/** Starts the real `gatekey` binary; `result` settles when it has exited. */
+export function startGatekey(
+  args: string[],
+  options: CliOptions,
+): { child: ChildProcess; result: Promise<CliResult> } {
+  const [command, commandArgs] = gatekeyCommand(args, options.umask);
+  const child = spawn(command, commandArgs, {
+    cwd: options.cwd,
+    env: {
+      ...process.env,
+      GATEKEY_HOME: options.home,
+      NO_COLOR: '1',
+      ...options.env,
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const result = new Promise<CliResult>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`gatekey ${args.join(' ')} timed out\n${stderr}`));
@@ -56,8 +64,9 @@ export function runGatekey(args: string[], options: CliOptions): Promise<CliResu
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
-    child.stdin.end(options.stdin ?? '');
+    child.stdin!.end(options.stdin ?? '');
   });
+  return { child, result };
 }
 
 export function temporaryHome(): Promise<string> {

@@ -1,10 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** Holds a loopback port, so that something else finds it in use. */
-export async function occupyPort(): Promise<{ port: number; close(): Promise<void> }> {
+/** Holds a loopback port (any free one by default), so that something else finds it in use. */
+export async function occupyPort(port = 0): Promise<{ port: number; close(): Promise<void> }> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
   return { port: (server.address() as AddressInfo).port, close: () => closeServer(server) };
 }
 

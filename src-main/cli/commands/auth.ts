@@ -1,5 +1,6 @@
 import type { SignInProgress } from '../../core/oauth/types.js';
 import { describeRelative } from '../../core/time.js';
+import { describeRevocation } from '../../core/api/revocation.js';
 import type { Command } from '../command.js';
 import { requireName } from '../command.js';
 import { withSession } from '../context.js';
@@ -9,17 +10,18 @@ export const login: Command = {
   name: 'login',
   summary: 'sign in now (browser PKCE or client credentials)',
   usage: 'gatekey login <name>',
-  help: 'Opens $BROWSER or the system browser and prints the sign-in URL too, in case it does not open.',
+  help: 'Opens $BROWSER or the system browser and prints the sign-in URL too, in case it does not open. With Gatekey running, this command still opens the browser itself, with its own $BROWSER.',
   async run({ positionals, globals }) {
     const name = requireName(positionals, this.usage);
-    const status = await withSession(globals, async ({ api }) => {
-      const unsubscribe = api.subscribe((event) => {
+    const status = await withSession(globals, async ({ api, listen }) => {
+      const unsubscribe = await listen((event) => {
         if (event.type === 'progress' && event.gateway === name) reportProgress(event.progress);
       });
       const cancel = () => void api.call('auth.cancelSignIn', { name });
       process.once('SIGINT', cancel);
       try {
-        return await api.call('auth.signIn', { name });
+        // This process opens the browser: its $BROWSER, not that of a running instance.
+        return await api.call('auth.signIn', { name, openBrowser: false });
       } finally {
         process.off('SIGINT', cancel);
         unsubscribe();
@@ -35,9 +37,19 @@ export const login: Command = {
 function reportProgress(progress: SignInProgress): void {
   if (progress.step === 'browser' && progress.authorizationUrl) {
     info(`${progress.message}\nIf no browser opens, visit:\n  ${progress.authorizationUrl}`);
+    void openBrowser(progress.authorizationUrl);
   } else if (progress.step !== 'done') {
     info(progress.message);
   }
+}
+
+/** A browser that does not start is not the end: the URL is printed above. */
+async function openBrowser(url: string): Promise<void> {
+  // Loaded here: the other commands start without it.
+  const { openSystemBrowser } = await import('../../core/oauth/browser.js');
+  await openSystemBrowser(url).catch((error: unknown) =>
+    info(`${error instanceof Error ? error.message : String(error)} Open the URL above by hand.`),
+  );
 }
 
 export const logout: Command = {
@@ -46,8 +58,14 @@ export const logout: Command = {
   usage: 'gatekey logout <name>',
   async run({ positionals, globals }) {
     const name = requireName(positionals, this.usage);
-    await withSession(globals, ({ api }) => api.call('auth.signOut', { name }));
-    print(`Signed out of ${name}.`);
+    const { revocation, status } = await withSession(globals, ({ api }) =>
+      api.call('auth.signOut', { name }),
+    );
+    if (globals.json) return printJson({ status, revocation });
+    const [headline = '', ...details] = describeRevocation(name, revocation);
+    print(headline);
+    // What is left valid at the IdP is a warning: stderr, like the other status lines.
+    for (const line of details) info(line);
   },
 };
 

@@ -246,14 +246,14 @@ export function createApi(deps: ApiDependencies): Api {
       return discover(draft);
     },
     'gateways.test': async ({ name }) => testConnection(localUrl(deps.store.require(name).name)),
-    'auth.signIn': async ({ name }) => {
+    'auth.signIn': async ({ name, openBrowser }) => {
       deps.store.require(name);
       signIns.get(name)?.abort();
       const controller = new AbortController();
       signIns.set(name, controller);
       try {
         return await deps.tokens.signIn(name, {
-          openBrowser: deps.openBrowser,
+          openBrowser: openBrowser ? deps.openBrowser : async () => undefined,
           signal: controller.signal,
         });
       } finally {
@@ -266,8 +266,8 @@ export function createApi(deps: ApiDependencies): Api {
       return { cancelled: Boolean(controller) };
     },
     'auth.signOut': async ({ name }) => {
-      await deps.tokens.signOut(name);
-      return deps.tokens.status(name);
+      const revocation = await deps.tokens.signOut(name);
+      return { status: deps.tokens.status(name), revocation };
     },
     'auth.refresh': async ({ name }) => deps.tokens.refreshNow(name),
     'tokens.get': async ({ name, kind }) => {

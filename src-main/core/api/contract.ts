@@ -7,6 +7,7 @@ import * as z from 'zod';
 import type { Gateway } from '../gateways/schema.js';
 import type { DiscoveryResult, SignInProgress } from '../oauth/types.js';
 import type { GatewayStatus } from '../tokens/types.js';
+import type { SignOutResult } from './revocation.js';
 import type { InspectionReport } from '../jwt/types.js';
 import type { RequestLogEntry } from '../proxy/log-types.js';
 import { CLIENT_IDS, type ClientConfigPlan, type WriteResult } from '../clients/types.js';
@@ -36,7 +37,13 @@ export const commandInputs = {
   'gateways.remove': gatewayName,
   'gateways.discover': z.object({ gateway: z.unknown() }),
   'gateways.test': gatewayName,
-  'auth.signIn': gatewayName,
+  'auth.signIn': gatewayName.extend({
+    /**
+     * false: the caller opens the authorization URL of the `browser` progress event itself, in
+     * its own environment (the CLI and its $BROWSER); the instance opens none.
+     */
+    openBrowser: z.boolean().default(true),
+  }),
   'auth.cancelSignIn': gatewayName,
   'auth.signOut': gatewayName,
   'auth.refresh': gatewayName,
@@ -111,7 +118,7 @@ export interface CommandOutputs {
   'gateways.test': ConnectionTest;
   'auth.signIn': GatewayStatus;
   'auth.cancelSignIn': { cancelled: boolean };
-  'auth.signOut': GatewayStatus;
+  'auth.signOut': SignOutResult;
   'auth.refresh': GatewayStatus;
   'tokens.get': { token: string; kind: 'access_token' | 'id_token'; expiresAt?: number };
   'tokens.inspect': InspectionReport;

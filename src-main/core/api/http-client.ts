@@ -8,7 +8,14 @@ import {
   isProcessAlive,
   readInstanceRecord,
 } from '../instance-file.js';
-import type { ApiClient, ApiEvent, CommandName, Envelope } from './contract.js';
+import type {
+  ApiClient,
+  ApiEvent,
+  CommandInput,
+  CommandName,
+  CommandOutput,
+  Envelope,
+} from './contract.js';
 import { HTTP_API_PREFIX, HTTP_EVENTS_PATH, INSTANCE_PROOF_PATH } from './http-paths.js';
 
 /** Generous: a loaded machine can be slow, and a wait costs nothing secret. */
@@ -46,7 +53,7 @@ export async function checkInstance(record: InstanceRecord): Promise<InstanceChe
  * The control API of the running instance, or undefined when none runs under this home. Throws
  * when the recorded port is held by a program that cannot prove it is that instance.
  */
-export async function connectToInstance(home: string): Promise<ApiClient | undefined> {
+export async function connectToInstance(home: string): Promise<HttpApiClient | undefined> {
   const record = await readInstanceRecord(home);
   if (!record) return undefined;
   const check = await checkInstance(record);
@@ -131,7 +138,7 @@ export class HttpApiClient implements ApiClient {
     this.origin = `http://127.0.0.1:${record.port}`;
   }
 
-  async call<C extends CommandName>(command: C, input: unknown): Promise<never> {
+  async call<C extends CommandName>(command: C, input: CommandInput<C>): Promise<CommandOutput<C>> {
     let answer: string;
     try {
       answer = await post(
@@ -150,7 +157,7 @@ export class HttpApiClient implements ApiClient {
         { cause: error },
       );
     }
-    const envelope = JSON.parse(answer) as Envelope<never>;
+    const envelope = JSON.parse(answer) as Envelope<CommandOutput<C>>;
     if ('error' in envelope) {
       const { code, message, hint, field } = envelope.error;
       throw new GatekeyError(code as never, message, hint, { field });
@@ -160,34 +167,45 @@ export class HttpApiClient implements ApiClient {
 
   subscribe(listener: (event: ApiEvent) => void): () => void {
     const controller = new AbortController();
-    void this.readEvents(listener, controller.signal).catch(() => undefined);
+    void this.openEvents(controller.signal)
+      .then((response) => readEvents(response, listener))
+      .catch(() => undefined);
     return () => controller.abort();
   }
 
-  private async readEvents(
-    listener: (event: ApiEvent) => void,
-    signal: AbortSignal,
-  ): Promise<void> {
-    const response = await fetch(`${this.origin}${HTTP_EVENTS_PATH}`, {
+  /** Like subscribe, but resolves only once the instance streams its events to `listener`. */
+  async listen(listener: (event: ApiEvent) => void): Promise<() => void> {
+    const controller = new AbortController();
+    const response = await this.openEvents(controller.signal);
+    void readEvents(response, listener).catch(() => undefined);
+    return () => controller.abort();
+  }
+
+  /** The instance subscribes before it sends the headers, so a response means events flow. */
+  private openEvents(signal: AbortSignal): Promise<Response> {
+    return fetch(`${this.origin}${HTTP_EVENTS_PATH}`, {
       headers: { authorization: `Bearer ${this.record.secret}` },
       signal,
     });
-    if (!response.body) return;
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let boundary: number;
-      while ((boundary = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, boundary);
-        buffer = buffer.slice(boundary + 2);
-        const data = block
-          .split('\n')
-          .filter((line) => line.startsWith('data: '))
-          .map((line) => line.slice(6))
-          .join('\n');
-        if (data) listener(JSON.parse(data) as ApiEvent);
-      }
+  }
+}
+
+async function readEvents(response: Response, listener: (event: ApiEvent) => void): Promise<void> {
+  if (!response.body) return;
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let boundary: number;
+    while ((boundary = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, boundary);
+      buffer = buffer.slice(boundary + 2);
+      const data = block
+        .split('\n')
+        .filter((line) => line.startsWith('data: '))
+        .map((line) => line.slice(6))
+        .join('\n');
+      if (data) listener(JSON.parse(data) as ApiEvent);
     }
   }
 }

@@ -114,6 +114,15 @@ function toGatekeyError(error: unknown, context: IdpContext): GatekeyError {
       { cause: error },
     );
   }
+  // A refresh token the server no longer accepts, said with a bare 400 (Glewlwyd, once revoked).
+  if (context.step === 'refresh' && answer.status === 400) {
+    return new GatekeyError(
+      'invalid_grant',
+      `The refresh request to ${context.issuer} was refused: ${describeAnswer(answer)}, so the refresh token is no longer accepted.`,
+      `Sign in again: gatekey login ${context.gatewayName}`,
+      { cause: error },
+    );
+  }
   return new GatekeyError(
     'idp_error',
     `The ${context.step} request to ${context.issuer} got an answer Gatekey cannot use: ${describeLibraryError(error)}.`,

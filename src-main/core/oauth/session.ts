@@ -19,6 +19,8 @@ import { crossAppAccess } from './cross-app.js';
 import { discoverServer, type Discovery } from './discovery.js';
 import { signInCancelled } from './loopback.js';
 import { signInWithBrowser } from './sign-in.js';
+import { stringArray } from './json.js';
+import { stringOrUndefined, whereToRevoke } from './revocation-advice.js';
 import { joinScopes, presentParameters, toTokenSet } from './tokens.js';
 import type { BrowserSignInOptions, DiscoveryResult, OAuthSession } from './types.js';
 
@@ -127,14 +129,33 @@ class GatewayOAuthSession implements OAuthSession {
     return { ...response };
   }
 
-  async revoke(token: string, signal?: AbortSignal): Promise<boolean> {
+  async revoke(token: string, signal?: AbortSignal): Promise<void> {
     const context = await this.context(signal);
-    if (!context.discovery.metadata.revocation_endpoint) return false;
+    if (!context.discovery.metadata.revocation_endpoint) {
+      throw new GatekeyError(
+        'idp_error',
+        `The identity provider ${context.discovery.metadata.issuer} lists no revocation endpoint (RFC 7009), so Gatekey cannot revoke tokens there.`,
+      );
+    }
     const client = await this.ownClient(context);
-    await callTokenEndpoint(context, client, 'revocation', (configuration) =>
-      tokenRevocation(configuration, token),
-    );
-    return true;
+    try {
+      await callTokenEndpoint(context, client, 'revocation', (configuration) =>
+        tokenRevocation(configuration, token),
+      );
+    } catch (error) {
+      throw explainRevocationRefusal(error, context, client);
+    }
+  }
+
+  async whereToRevoke(): Promise<string> {
+    const registration = (await this.secrets.read(this.gateway.name).catch(() => undefined))
+      ?.registration;
+    return whereToRevoke({
+      issuer: this.discovery?.metadata.issuer ?? this.gateway.issuer,
+      endSessionEndpoint: stringOrUndefined(this.discovery?.metadata.end_session_endpoint),
+      clientId: this.gateway.clientId ?? registration?.clientId,
+      gatewayUrl: this.gateway.url,
+    });
   }
 
   /** The client this gateway's tokens were issued to. */
@@ -149,6 +170,26 @@ class GatewayOAuthSession implements OAuthSession {
     this.discovery ??= await discoverServer(this.gateway, http);
     return { gateway: this.gateway, secrets: this.secrets, discovery: this.discovery, http };
   }
+}
+
+/**
+ * A refusal of a client whose authentication method the IdP does not list for revocation (a
+ * public client at an IdP that revokes only for confidential ones) says so.
+ */
+function explainRevocationRefusal(
+  error: unknown,
+  { discovery }: ClientContext,
+  client: OAuthClient,
+): unknown {
+  const listed = stringArray(discovery.metadata.revocation_endpoint_auth_methods_supported);
+  const refused = isGatekeyError(error, 'invalid_client') || isGatekeyError(error, 'idp_error');
+  if (!refused || !listed || listed.includes(client.method)) return error;
+  return new GatekeyError(
+    error.code,
+    `${error.message} The IdP accepts revocation only from clients that authenticate with ${listed.join(' or ')}, and Gatekey's client ${client.clientId} uses ${client.method}.`,
+    error.hint,
+    { cause: error },
+  );
 }
 
 function registrationForgotten({ gateway, discovery }: ClientContext): GatekeyError {

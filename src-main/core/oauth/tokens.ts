@@ -11,6 +11,8 @@ export interface TokenRequest {
 
 export function toTokenSet(response: TokenEndpointResponse, request: TokenRequest): TokenSet {
   const { requestedAt, requestedScopes, previousRefreshToken } = request;
+  const after = (seconds: unknown) =>
+    typeof seconds === 'number' && seconds > 0 ? requestedAt + seconds * 1000 : undefined;
   return {
     accessToken: response.access_token,
     tokenType: response.token_type,
@@ -18,6 +20,10 @@ export function toTokenSet(response: TokenEndpointResponse, request: TokenReques
     idToken: response.id_token,
     expiresAt:
       response.expires_in === undefined ? undefined : requestedAt + response.expires_in * 1000,
+    // Keycloak says refresh_expires_in; Entra and GitHub refresh_token_expires_in.
+    refreshExpiresAt: response.refresh_token
+      ? after(response.refresh_expires_in ?? response.refresh_token_expires_in)
+      : undefined,
     scope: response.scope ?? joinScopes(requestedScopes),
     obtainedAt: Date.now(),
   };

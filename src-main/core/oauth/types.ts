@@ -90,6 +90,11 @@ export interface OAuthSession {
   refresh(refreshToken: string, signal?: AbortSignal): Promise<TokenSet>;
   /** RFC 7662 introspection with the gateway's own client; `idp_error` when there is no endpoint. */
   introspect(token: string, signal?: AbortSignal): Promise<Record<string, unknown>>;
-  /** RFC 7009 revocation with the gateway's own client; false when the AS offers none. */
-  revoke(token: string, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * RFC 7009 revocation with the gateway's own client. Throws a GatekeyError that says why when
+   * the token was not revoked: no revocation endpoint, refused (and how), or unreachable.
+   */
+  revoke(token: string, signal?: AbortSignal): Promise<void>;
+  /** Where a person can end Gatekey's access at the IdP when revocation did not (no request). */
+  whereToRevoke(): Promise<string>;
 }

@@ -10,6 +10,7 @@ const TokenSetSchema = z.looseObject({
   refreshToken: z.string().optional(),
   idToken: z.string().optional(),
   expiresAt: z.number().optional(),
+  refreshExpiresAt: z.number().optional(),
   scope: z.string().optional(),
   obtainedAt: z.number(),
 });

@@ -6,6 +6,8 @@ export interface TokenSet {
   idToken?: string;
   /** Epoch milliseconds; absent when the server did not say. */
   expiresAt?: number;
+  /** When the refresh token expires (epoch ms), when the server said (`refresh_expires_in`). */
+  refreshExpiresAt?: number;
   /** Space-separated granted scope, as the server returned it (or as requested when it did not). */
   scope?: string;
   obtainedAt: number;

@@ -6,6 +6,7 @@ import type { GatewayStore } from '../gateways/store.js';
 import { createOAuthSession } from '../oauth/index.js';
 import type { DiscoveryResult, OAuthSession, SignInProgress } from '../oauth/types.js';
 import type { SecretStore, TokenSet } from '../secrets/types.js';
+import type { RevocableToken, Revocation } from '../api/revocation.js';
 import type { GatewayState, GatewayStatus, TokenEvents, TokenProvider } from './types.js';
 
 /** Refresh at 80 % of a token's lifetime, or 60 s before expiry when that is earlier. */
@@ -179,6 +180,40 @@ function renewalGrant(
   return undefined;
 }
 
+/** The tokens worth revoking: the refresh token, and the access token unless it has expired. */
+function heldTokens(
+  tokens: TokenSet,
+  now: number,
+): { kind: RevocableToken; token: string; validUntil?: number }[] {
+  const { refreshToken, accessToken } = tokens;
+  const accessUntil = tokens.expiresAt ?? jwtExpiry(accessToken);
+  return [
+    ...(refreshToken
+      ? [
+          {
+            kind: 'refresh_token' as const,
+            token: refreshToken,
+            validUntil: tokens.refreshExpiresAt ?? jwtExpiry(refreshToken),
+          },
+        ]
+      : []),
+    ...(accessUntil === undefined || accessUntil > now
+      ? [{ kind: 'access_token' as const, token: accessToken, validUntil: accessUntil }]
+      : []),
+  ];
+}
+
+/** One line that names the revocation step and what happened there. */
+function revocationFailure(error: unknown): string {
+  if (error instanceof Error && error.name === 'TimeoutError') {
+    return `The revocation request got no answer within ${REVOKE_TIMEOUT_MS / 1000} s.`;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return message.startsWith('The revocation request')
+    ? message
+    : `The revocation request could not be made: ${message}`;
+}
+
 /** Waits for `promise`, but lets this caller stop waiting (the shared work goes on). */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
@@ -207,6 +242,9 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
   readonly #retry: RetryPolicy;
   readonly #entries = new Map<string, Entry>();
   #stopped = false;
+  /** Aborted by `stop`: a sign-in waiting for its browser must not keep the process alive. */
+  #halt = new AbortController();
+  readonly #browserSignIns = new Set<Promise<unknown>>();
 
   constructor(options: TokenManagerOptions) {
     super();
@@ -226,17 +264,25 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
    */
   async start(): Promise<void> {
     this.#stopped = false;
+    if (this.#halt.signal.aborted) this.#halt = new AbortController();
     for (const gateway of this.#gateways.list()) {
       if (this.#stopped) return;
       await this.#ready(gateway.name).catch(() => undefined);
     }
   }
 
-  /** Cancels timers and waits until in-flight token requests are persisted. */
+  /**
+   * Cancels timers and browser sign-ins (closing their callback listeners), and waits until
+   * in-flight token requests are persisted.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#halt.abort();
     for (const entry of this.#entries.values()) clearTimeout(entry.timer);
-    await Promise.allSettled([...this.#entries.values()].map((entry) => this.#settled(entry)));
+    await Promise.allSettled([
+      ...this.#browserSignIns,
+      ...[...this.#entries.values()].map((entry) => this.#settled(entry)),
+    ]);
   }
 
   status(name: string): GatewayStatus {
@@ -263,10 +309,13 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
     return this.#statusOf(entry, gateway);
   }
 
-  /** Drops the tokens; the client secret and the registration stay in the keychain. */
-  async signOut(name: string): Promise<void> {
+  /**
+   * Drops the tokens (the client secret and the registration stay in the keychain), then asks
+   * the IdP to revoke them and reports what it did.
+   */
+  async signOut(name: string): Promise<Revocation> {
     const { gateway, entry } = await this.#ready(name);
-    if (gateway.auth === 'none') return;
+    if (gateway.auth === 'none') return { outcome: 'nothing-held' };
     const forgotten = entry.tokens;
     await this.#commit(entry, gateway, undefined, ANY_TOKENS);
     this.#clearFailure(entry);
@@ -274,19 +323,29 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
     entry.stepUpScopes = undefined;
     this.#schedule(entry);
     this.#publish(entry);
-    if (forgotten) await this.#revoke(entry, gateway, forgotten);
+    return forgotten ? this.#revoke(entry, gateway, forgotten) : { outcome: 'nothing-held' };
   }
 
   /**
-   * RFC 7009, best effort: the tokens are already gone from Gatekey, so sign-out never waits on
-   * an IdP that is down; such an IdP keeps them valid only until they expire.
+   * RFC 7009, after the tokens are gone from Gatekey, so sign-out never fails on an IdP that is
+   * down or refuses; the report says which tokens stay valid there, why, and until when.
    */
-  async #revoke(entry: Entry, gateway: Gateway, tokens: TokenSet): Promise<void> {
+  async #revoke(entry: Entry, gateway: Gateway, tokens: TokenSet): Promise<Revocation> {
     const session = this.#session(entry, gateway);
     const signal = AbortSignal.timeout(REVOKE_TIMEOUT_MS);
-    for (const token of [tokens.refreshToken, tokens.accessToken]) {
-      if (token) await session.revoke(token, signal).catch(() => false);
+    const unrevoked: { kind: RevocableToken; validUntil?: number }[] = [];
+    let reason: string | undefined;
+    for (const { kind, token, validUntil } of heldTokens(tokens, this.#now())) {
+      try {
+        await session.revoke(token, signal);
+      } catch (error) {
+        reason ??= revocationFailure(error);
+        unrevoked.push(validUntil === undefined ? { kind } : { kind, validUntil });
+      }
     }
+    if (reason === undefined) return { outcome: 'revoked' };
+    const whereToRevoke = await session.whereToRevoke();
+    return { outcome: 'not-revoked', tokens: unrevoked, reason, whereToRevoke };
   }
 
   async refreshNow(name: string): Promise<GatewayStatus> {
@@ -556,13 +615,17 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
   async #signInWithBrowser(entry: Entry, gateway: Gateway, options: SignInOptions): Promise<void> {
     entry.activeSignIns += 1;
     this.#publish(entry);
+    const halt = this.#halt.signal;
     try {
-      const tokens = await this.#session(entry, gateway).signInWithBrowser({
+      const signingIn = this.#session(entry, gateway).signInWithBrowser({
         openBrowser: options.openBrowser,
-        signal: options.signal,
+        signal: options.signal ? AbortSignal.any([options.signal, halt]) : halt,
         additionalScopes: entry.stepUpScopes,
         onProgress: (progress: SignInProgress) => this.emit('progress', entry.name, progress),
       });
+      this.#browserSignIns.add(signingIn);
+      void signingIn.catch(() => undefined).finally(() => this.#browserSignIns.delete(signingIn));
+      const tokens = await signingIn;
       await this.#commit(entry, gateway, tokens, ANY_TOKENS);
       this.#clearFailure(entry);
       entry.needsSignIn = false;

@@ -1,8 +1,9 @@
 import type { GatewayView } from '../../api/types.js';
 import { useAction } from '../../api/use-command.js';
 import { routeHref } from '../../../src-main/core/api/routes.js';
+import { describeRevocation, type Revocation } from '../../../src-main/core/api/revocation.js';
 import { Button, LinkButton } from '../../ui/Button.js';
-import { ErrorCallout } from '../../ui/Callout.js';
+import { Callout, ErrorCallout } from '../../ui/Callout.js';
 import { useSignInAttempts } from '../sign-in/sign-in-context.js';
 import { canSignIn, holdsToken } from './gateway-state.js';
 
@@ -47,6 +48,23 @@ export function GatewayActions({ view }: { view: GatewayView }) {
         </LinkButton>
       </div>
       {error && <ErrorCallout error={error} />}
+      {signOut.result && !hasToken && (
+        <SignOutOutcome name={name} revocation={signOut.result.revocation} />
+      )}
     </div>
+  );
+}
+
+/** What the sign-out did at the IdP; a warning when tokens stay valid there. */
+function SignOutOutcome({ name, revocation }: { name: string; revocation: Revocation }) {
+  const [headline, ...details] = describeRevocation(name, revocation);
+  return (
+    <Callout
+      tone={revocation.outcome === 'not-revoked' ? 'warn' : 'ok'}
+      title={headline}
+      className="sign-out-outcome"
+    >
+      {details.length > 0 && details.map((line) => <p key={line}>{line}</p>)}
+    </Callout>
   );
 }
