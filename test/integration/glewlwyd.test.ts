@@ -216,7 +216,7 @@ describe.skipIf(missing !== undefined || !hasChromium)(
       );
     });
 
-    it('dynamic registration at a registrar that imposes client_secret_post: Gatekey uses what it answered', async () => {
+    it('dynamic registration at a registrar that imposes client_secret_post: Gatekey uses what it answered, and signs in again with it', async () => {
       // Gatekey asks for client_secret_basic (listed first); this Glewlwyd makes every client post.
       const postOnly = await startGlewlwyd({
         registrationDefaults: { token_endpoint_auth_method: 'client_secret_post' },
@@ -234,20 +234,30 @@ describe.skipIf(missing !== undefined || !hasChromium)(
           fetch: recording,
         });
 
-        const tokens = await session.signInWithBrowser({
-          openBrowser: (url) => signInOnLoginPage(browser, url),
-          timeoutMs: 60_000,
-        });
+        const signIn = () =>
+          session.signInWithBrowser({
+            openBrowser: (url) => signInOnLoginPage(browser, url),
+            timeoutMs: 60_000,
+          });
+        const tokens = await signIn();
         await session.refresh(tokens.refreshToken ?? '');
+        const registration = (await store.read('web'))?.registration;
+        // Glewlwyd accepts only the exact port it registered: the next sign-in listens there again.
+        const again = await signIn();
 
-        expect((await store.read('web'))?.registration).toMatchObject({
-          tokenEndpointAuthMethod: 'client_secret_post',
-        });
-        expect(sent).toEqual(['authorization_code post', 'refresh_token post']);
+        expect(registration).toMatchObject({ tokenEndpointAuthMethod: 'client_secret_post' });
+        expect(decodeJwt(again.accessToken).client_id).toBe(registration?.clientId);
+        expect((await store.read('web'))?.registration).toEqual(registration);
+        expect(sent).toEqual([
+          'authorization_code post',
+          'refresh_token post',
+          'refresh_token post', // the check that the stored registration is still known
+          'authorization_code post',
+        ]);
       } finally {
         await postOnly.close();
       }
-    });
+    }, 120_000);
 
     it('PKCE sign-in on the real login page with a public client, then refresh', async () => {
       const redirectUri = `http://127.0.0.1:${await freePort()}/callback`;
@@ -364,18 +374,30 @@ describe.skipIf(missing !== undefined || !hasChromium)(
 
 /** Glewlwyd's login page is a React app: sign in, grant the scope and continue, like a person. */
 async function signInOnLoginPage(browser: Browser, url: string): Promise<void> {
-  const page = await browser.newPage();
+  // A fresh context each time: no session cookie from an earlier sign-in skips the login.
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const callback = /^http:\/\/127\.0\.0\.1:\d+\/callback/;
   try {
     await page.goto(url);
     await page.locator('#username').fill(GLEWLWYD_USER.username);
     await page.locator('#password').fill(GLEWLWYD_USER.password);
     await page.locator('#loginbut').click();
-    await page.locator(`#grant-${GLEWLWYD_SCOPE}`).check();
-    await page.getByRole('button', { name: 'Grant access' }).click();
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await page.waitForURL(/^http:\/\/127\.0\.0\.1:\d+\/callback/);
+    const grant = page.locator(`#grant-${GLEWLWYD_SCOPE}`);
+    const proceed = page.getByRole('button', { name: 'Continue' });
+    // Glewlwyd asks for the grant once per user and client; later it only offers Continue.
+    const granting = await Promise.race([
+      grant.waitFor().then(() => true),
+      proceed.waitFor().then(() => false),
+    ]);
+    if (granting) {
+      await grant.check();
+      await page.getByRole('button', { name: 'Grant access' }).click();
+    }
+    await proceed.click();
+    await page.waitForURL(callback);
   } finally {
-    await page.close();
+    await context.close();
   }
 }
 

@@ -361,6 +361,22 @@ async function storedRegistrationClient(
 }
 
 /**
+ * With the default redirect (port 0): the exact redirect URI of the stored registration a
+ * sign-in would reuse, to listen on that same port.
+ */
+export async function registeredRedirectUri(context: ClientContext): Promise<string | undefined> {
+  const { gateway } = context;
+  const configured = gateway.redirectUri ?? DEFAULT_REDIRECT_URI;
+  if (gateway.clientId || new URL(configured).port !== '0') return undefined;
+  const registration = (await context.secrets.read(gateway.name))?.registration;
+  if (registration?.issuer !== context.discovery.metadata.issuer) return undefined;
+  return registration.redirectUris.find(
+    (uri) =>
+      URL.canParse(uri) && new URL(uri).port !== '' && sameRedirect(uri, configured, gateway),
+  );
+}
+
+/**
  * With the default redirect (port 0) every sign-in listens on another port; RFC 8252 §7.3 has
  * the IdP accept any port for a loopback redirect, so the port does not count then.
  */

@@ -6,7 +6,7 @@ import {
   randomPKCECodeVerifier,
   randomState,
 } from 'openid-client';
-import { GatekeyError } from '../errors.js';
+import { GatekeyError, isGatekeyError } from '../errors.js';
 import { DEFAULT_REDIRECT_URI } from '../gateways/schema.js';
 import type { TokenSet } from '../secrets/types.js';
 import { checkAuthorizationRequest } from './authorization-check.js';
@@ -15,10 +15,11 @@ import {
   callTokenEndpoint,
   idpContext,
   openidConfiguration,
+  registeredRedirectUri,
   type ClientContext,
   type OAuthClient,
 } from './client.js';
-import { listenForAuthorizationCallback } from './loopback.js';
+import { listenForAuthorizationCallback, type AuthorizationCallbackListener } from './loopback.js';
 import { withFixedRedirectAdvice } from './redirect-advice.js';
 import { joinScopes, presentParameters, toTokenSet } from './tokens.js';
 import type { BrowserSignInOptions, SignInProgress } from './types.js';
@@ -54,11 +55,7 @@ export async function signInWithBrowser(
     codeVerifier: randomPKCECodeVerifier(),
     nonce: scopes.includes('openid') ? randomNonce() : undefined,
   };
-  const listener = await listenForAuthorizationCallback({
-    redirectUri: context.gateway.redirectUri ?? DEFAULT_REDIRECT_URI,
-    expectedState: request.state,
-    idp: idpContext(context, 'authorization'),
-  });
+  const listener = await listenForSignIn(context, request.state);
   try {
     const client = await clientForSignIn(context, listener.redirectUri);
     report({ step: 'registration', message: describeClient(client) });
@@ -93,6 +90,31 @@ export async function signInWithBrowser(
   } finally {
     await listener.close();
   }
+}
+
+/**
+ * Listens on the configured redirect URI; with any port, on the exact one a stored registration
+ * has when that port is free, since some IdPs (Glewlwyd) accept only the port they registered.
+ */
+async function listenForSignIn(
+  context: ClientContext,
+  expectedState: string,
+): Promise<AuthorizationCallbackListener> {
+  const listen = (redirectUri: string) =>
+    listenForAuthorizationCallback({
+      redirectUri,
+      expectedState,
+      idp: idpContext(context, 'authorization'),
+    });
+  const registered = await registeredRedirectUri(context);
+  if (registered) {
+    try {
+      return await listen(registered);
+    } catch (error) {
+      if (!isGatekeyError(error, 'port_in_use')) throw error;
+    }
+  }
+  return listen(context.gateway.redirectUri ?? DEFAULT_REDIRECT_URI);
 }
 
 function assertBrowserCapable({ gateway, discovery }: ClientContext): void {
