@@ -93,6 +93,8 @@ export class KeychainSecretStore implements SecretStore {
     try {
       return await use(this.#entry(gateway));
     } catch (error) {
+      // An entry opened while the keyring was locked or gone keeps failing after it is back.
+      this.#entries.delete(gateway);
       throw keychainUnavailable(error);
     }
   }
