@@ -127,7 +127,8 @@ describe('gatekey serve killed with SIGKILL around a refresh-token rotation', ()
   });
 
   it('while the IdP rotates (the answer never arrives): the old refresh token is spent, a sign-in is asked for', async () => {
-    const stored = await storedRefreshToken();
+    // Right after a rotation, so that no refresh is in flight while the kill is armed.
+    const stored = await nextStoredRotation();
     await killOnNextTokenRequest();
     await serve.stop('SIGKILL');
     expect(await storedRefreshToken()).toBe(stored);
