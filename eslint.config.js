@@ -15,6 +15,14 @@ export default tseslint.config(
       ],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-console': 'off',
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportDeclaration[source.value='zod'] > ImportSpecifier[imported.name='z']",
+          message:
+            "import * as z from 'zod': the CLI bundle then keeps only the parts used (`{ z }` kept all of zod).",
+        },
+      ],
     },
   },
   {
