@@ -51,9 +51,9 @@ describe.skipIf(missing !== undefined)('Glewlwyd (Debian package)', () => {
     return store;
   }
 
-  // Until Basic stops percent-encoding '-' (issue 12), the Basic case uses an id and secret without one.
+  // A '-' in the id and secret: Glewlwyd does not decode a percent-encoded Basic header (issue 13).
   it.each([
-    ['client_secret_basic', 'm2mbasic', 'machinesecret1'],
+    ['client_secret_basic', 'm2m-basic', 'machine-secret-2'],
     ['client_secret_post', 'm2m-post', 'machine-secret-1'],
   ] as const)('client credentials with %s (client %s)', async (method, clientId, clientSecret) => {
     await glewlwyd.addClient({
