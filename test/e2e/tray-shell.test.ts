@@ -33,18 +33,10 @@ import { completeBrowserLogin } from '../support/headless-browser.js';
 import { freePort } from '../support/ports.js';
 import { temporaryDirectory } from '../support/temporary.js';
 import { ensureUiBuilt } from './support/ui-build.js';
+import { initializeRequest } from '../support/mcp-initialize.js';
 
 const WAIT = { timeout: 20_000, interval: 50 };
-const INITIALIZE = {
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: {
-    protocolVersion: '2025-06-18',
-    capabilities: {},
-    clientInfo: { name: 'claude-desktop-stand-in', version: '1' },
-  },
-};
+const INITIALIZE = initializeRequest('claude-desktop-stand-in');
 const WHOAMI = {
   jsonrpc: '2.0',
   id: 2,

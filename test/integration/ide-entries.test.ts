@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayStore } from '../../src-main/core/gateways/store.js';
 import { GATEKEY_BIN, runGatekey, temporaryHome } from '../support/cli.js';
+import { initializeRequest } from '../support/mcp-initialize.js';
 
 const running: ChildProcess[] = [];
 afterEach(() => {
@@ -55,16 +56,7 @@ function runEntry(entry: StdioEntry, messages: object[]): Promise<Record<string,
   });
 }
 
-const initialize = {
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: {
-    protocolVersion: '2025-06-18',
-    capabilities: {},
-    clientInfo: { name: 'desktop-app', version: '1' },
-  },
-};
+const initialize = initializeRequest('desktop-app');
 
 /** `gatekey serve` started from `folder`, as the tray app starts from `/` or the home folder. */
 async function serveFrom(folder: string, home: string): Promise<void> {
