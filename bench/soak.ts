@@ -151,7 +151,6 @@ async function runClient(
       failuresInARow = 0;
     } catch (error) {
       tally.fail(error);
-      (globalThis as any).onSoakFailure?.();
       failuresInARow += 1;
       if (failuresInARow >= RECONNECT_AFTER_FAILURES) {
         await client.close().catch(() => undefined);
@@ -319,11 +318,6 @@ async function main(): Promise<number> {
   try {
     const tokens = await watchNewTokens(system.api);
     const tally = new Tally();
-    (globalThis as any).onSoakFailure = async () => {
-      const entries = await system.api.call('log.recent', {});
-      for (const e of entries.filter((x) => x.error)) console.log('DEBUG', JSON.stringify(e));
-      console.log('DEBUG status', JSON.stringify((await system.api.call('gateways.list', {})).map((v) => v.status)));
-    };
     const samples = await runLoad(system, minutes, tally);
     tokens.stop();
     await printSummary(system, minutes, tally, samples, tokens.count());
