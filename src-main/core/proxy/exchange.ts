@@ -1,6 +1,7 @@
 import type { GatekeyError } from '../errors.js';
 import type { Gateway } from '../gateways/schema.js';
 import { parseBearerChallenge } from '../oauth/challenge.js';
+import type { BearerChallenge } from '../oauth/types.js';
 import type { TokenProvider } from '../tokens/types.js';
 import type { RequestBody } from './body.js';
 import { readRequestBody } from './body.js';
@@ -54,6 +55,12 @@ const RELAYED_ANSWER_HEADERS: readonly string[] = [
 ];
 /** Logged when the IDE left before it got an answer (nginx's convention). */
 const CLIENT_CLOSED_REQUEST = 499;
+
+function bearerChallengeOf(head: ResponseHead): BearerChallenge | undefined {
+  // Joined as node:http joins repeated headers.
+  const challenges = headerValues(head.rawHeaders, 'www-authenticate');
+  return parseBearerChallenge(challenges.length > 0 ? challenges.join(', ') : null);
+}
 
 function isStaleConnectionError(error: NodeJS.ErrnoException): boolean {
   return error.code === 'ECONNRESET' || error.code === 'EPIPE';
@@ -192,17 +199,18 @@ export class Exchange implements ResponseHandler {
       attempt.upstream.destroy();
       // A balancer sets its stickiness cookie on any answer; the retry must go where this went.
       attempt.target.cookies.store(headerValues(head.rawHeaders, 'set-cookie'), attempt.path);
-      return void this.onRejected(attempt);
+      return void this.onRejected(attempt, head);
     }
     if (head.status === 403) this.noteStepUp(head);
     this.relay(attempt, head);
   }
 
   /** A 401: one fresh token and one more try; then the sign-in message, never the 401. */
-  private async onRejected({ target, token }: Attempt): Promise<void> {
+  private async onRejected({ target, token }: Attempt, head: ResponseHead): Promise<void> {
     const gateway = this.route.gateway;
     if (token === undefined) return this.fail(502, problems.rejectedWithoutAuth(gateway));
-    if (this.resentAfterRejection) return this.failAsRpc(problems.signInRequired(gateway));
+    if (this.resentAfterRejection)
+      return this.failAsRpc(problems.tokenRejectedTwice(gateway, bearerChallengeOf(head)));
     let fresh: string;
     try {
       fresh = await this.settings.tokens.tokenAfterRejection(gateway, token);
@@ -218,9 +226,7 @@ export class Exchange implements ResponseHandler {
   }
 
   private noteStepUp(head: ResponseHead): void {
-    // Joined as node:http joins repeated headers.
-    const challenges = headerValues(head.rawHeaders, 'www-authenticate');
-    const challenge = parseBearerChallenge(challenges.length > 0 ? challenges.join(', ') : null);
+    const challenge = bearerChallengeOf(head);
     if (challenge?.error === 'insufficient_scope')
       this.settings.tokens.recordStepUp(this.route.gateway, challenge.scope ?? []);
   }
