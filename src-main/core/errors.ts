@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'invalid_grant'
   | 'invalid_client'
   | 'sign_in_required'
+  | 'token_rejected'
   | 'sign_in_timeout'
   | 'sign_in_cancelled'
   | 'state_mismatch'

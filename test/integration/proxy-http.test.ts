@@ -224,7 +224,7 @@ describe('rejections', () => {
     });
   });
 
-  it('never answers 401: a JSON-RPC error says how to sign in, with no WWW-Authenticate', async () => {
+  it('never answers 401: a JSON-RPC error says what to check and how to sign in, with no WWW-Authenticate', async () => {
     const gateway = await gatewayTo((_request, res) => {
       res.writeHead(401, {
         'WWW-Authenticate':
@@ -239,9 +239,9 @@ describe('rejections', () => {
       jsonrpc: '2.0',
       id: 'call-9',
       error: {
-        message: expect.stringContaining(
-          'Sign in to raw from the Gatekey tray, or run: gatekey login raw',
-        ),
+        message:
+          'Gateway "raw" rejected two tokens in a row, the second one new: HTTP 401. Run gatekey inspect raw to compare its audience, scopes and expiry with what the gateway expects; if they look right, sign in again: gatekey login raw',
+        data: { code: 'token_rejected' },
       },
     });
     expect(gateway.received).toHaveLength(2);

@@ -99,15 +99,17 @@ describe('tokens through the proxy', () => {
 });
 
 describe('a gateway that keeps rejecting the token', () => {
-  it('gets one retry, then the client sees how to sign in and never a 401', async () => {
+  it('gets one retry with a new token, then the client sees what the gateway said and how to find out why, never a 401', async () => {
     const strict = await startDemoMcpServer({
       issuer: idp.issuer,
       audience: 'https://another-api.example',
     });
     running.push(strict);
     const connecting = setUp({}, strict.url);
+    // Signing in again would bring a token with the same audience: the message must not send
+    // the person round that loop, but to the claim the gateway refuses.
     await expect(connecting).rejects.toThrow(
-      'Sign in to demo from the Gatekey tray, or run: gatekey login demo',
+      'Gateway "demo" rejected two tokens in a row, the second one new: HTTP 401, invalid_token (The access token\'s aud claim is not accepted here.). Run gatekey inspect demo to compare its audience, scopes and expiry with what the gateway expects; if they look right, sign in again: gatekey login demo',
     );
     expect(strict.requestLog().map((entry) => entry.status)).toEqual([401, 401]);
   });

@@ -39,6 +39,15 @@ describe('a fresh machine follows the README', () => {
     for (const command of testBlock ?? []) expect(ciLines).toContain(command);
   });
 
+  it(".ci/run runs the README's demo line exactly as written", async () => {
+    const [readme, ci] = await Promise.all([read('README.md'), read('.ci/run')]);
+    const demoLine = readmeCommandBlocks(readme)
+      .flat()
+      .find((line) => line.endsWith('npm run demo'));
+    expect(demoLine, 'the README has a line that runs the demo').toBeDefined();
+    expect(ci).toContain(`bash -c '${demoLine}'`);
+  });
+
   it('.ci/run sets no environment variable that the README does not give', async () => {
     const [readme, ci] = await Promise.all([read('README.md'), read('.ci/run')]);
     // DEBIAN_FRONTEND only keeps apt from asking questions of a terminal CI does not have.

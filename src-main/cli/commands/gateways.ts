@@ -20,6 +20,9 @@ export const add: Command = {
     );
     if (globals.json) return printJson(added);
     print(`Added ${name}. Point your IDE at ${added.localUrl}`);
+    const keychain = added.status.lastError;
+    if (keychain?.code === 'keychain_unavailable')
+      info(`Signing in will need the keychain. ${keychain.message} ${keychain.hint ?? ''}`);
     if (added.gateway.auth !== 'none') info(`Next: gatekey login ${name}`);
   },
 };

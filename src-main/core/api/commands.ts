@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import * as z from 'zod';
-import { GatekeyError } from '../errors.js';
+import { GatekeyError, isGatekeyError } from '../errors.js';
 import { GatewaySchema } from '../gateways/schema.js';
 import type { Gateway, GatewayInput } from '../gateways/schema.js';
 import type { GatewayStore } from '../gateways/store.js';
@@ -78,7 +78,18 @@ function requestedAudience(
 
 /** Gateway secrets a UI may set; they go to the keychain, never to the config file. */
 const SECRET_FIELDS = ['clientSecret', 'privateKeyPem', 'idToken'] as const;
-type SecretField = (typeof SECRET_FIELDS)[number];
+type SecretInput = Partial<Record<(typeof SECRET_FIELDS)[number], string | undefined>>;
+
+/** A keychain refusal, prefixed with the step it stopped: `Adding gateway "x" stopped: …`. */
+function stoppedBeforeSaving(step: string, error: unknown): unknown {
+  if (!isGatekeyError(error)) return error;
+  return new GatekeyError(
+    error.code,
+    `${step} stopped: nothing was saved. ${error.message}`,
+    error.hint,
+    { cause: error, field: error.field },
+  );
+}
 
 export function createApi(deps: ApiDependencies): Api {
   const events = new EventEmitter<{ event: [ApiEvent] }>();
@@ -115,16 +126,45 @@ export function createApi(deps: ApiDependencies): Api {
     };
   }
 
+  /** Sets the given secret fields; returns a way to put the previous entry back, if it wrote. */
   async function saveSecrets(
     name: string,
-    input: Partial<Record<SecretField, string | undefined>>,
-  ): Promise<void> {
+    input: SecretInput,
+  ): Promise<(() => Promise<void>) | undefined> {
     const fields = SECRET_FIELDS.filter((field) => input[field] !== undefined);
-    if (fields.length === 0) return;
-    const current = (await deps.secrets.read(name)) ?? {};
-    const next = { ...current };
+    if (fields.length === 0) return undefined;
+    const previous = await deps.secrets.read(name);
+    const next = { ...previous };
     for (const field of fields) next[field] = input[field] || undefined;
     await deps.secrets.write(name, next);
+    return () => (previous ? deps.secrets.write(name, previous) : deps.secrets.delete(name));
+  }
+
+  /**
+   * Secrets first, then the config file: a keychain that refuses (locked, unreachable), or a
+   * process stopped while the keyring's unlock prompt is up, leaves the gateway as it was.
+   * `writeConfig` has passed a dry run; should it still fail, the previous secrets go back.
+   */
+  async function saveGateway(
+    step: string,
+    name: string,
+    secrets: SecretInput,
+    writeConfig: () => Gateway,
+  ): Promise<GatewayView> {
+    const restoreSecrets = await saveSecrets(name, secrets).catch((error: unknown) => {
+      throw stoppedBeforeSaving(step, error);
+    });
+    let gateway: Gateway;
+    try {
+      gateway = writeConfig();
+    } catch (error) {
+      await restoreSecrets?.().catch(() => undefined);
+      throw error;
+    }
+    // The gateway is saved: tokens the keychain cannot give now show in its status instead.
+    await deps.tokens.reload(name).catch(() => undefined);
+    gatewaysChanged();
+    return view(gateway);
   }
 
   const gatewaysChanged = () =>
@@ -204,31 +244,22 @@ export function createApi(deps: ApiDependencies): Api {
     'gateways.list': async () => Promise.all(deps.store.list().map(view)),
     'gateways.get': async ({ name }) => view(deps.store.require(name)),
     'gateways.add': async (input) => {
-      const gateway = deps.store.add(parseInput(GatewaySchema, input.gateway, 'The gateway'));
-      try {
-        await saveSecrets(gateway.name, input);
-      } catch (error) {
-        // A gateway without the secret it was added with is worse than none: the retry says "exists".
-        deps.store.remove(gateway.name);
-        throw error;
-      }
-      await deps.tokens.reload(gateway.name);
-      gatewaysChanged();
-      return view(gateway);
+      const gateway = parseInput(GatewaySchema, input.gateway, 'The gateway');
+      deps.store.add(gateway, { dryRun: true });
+      return saveGateway(`Adding gateway "${gateway.name}"`, gateway.name, input, () =>
+        deps.store.add(gateway),
+      );
     },
     'gateways.update': async (input) => {
       // The store validates the merged gateway; a schema here would fill in defaults and reset
       // fields. JSON has no undefined, so null sends a field back to its default.
       const patch = parseInput(z.record(z.string(), z.unknown()), input.patch, 'The gateway patch');
       const fields = Object.entries(patch).map(([key, value]) => [key, value ?? undefined]);
-      const gateway = deps.store.update(
-        input.name,
-        Object.fromEntries(fields) as Partial<GatewayInput>,
+      const changes = Object.fromEntries(fields) as Partial<GatewayInput>;
+      deps.store.update(input.name, changes, { dryRun: true });
+      return saveGateway(`Changing gateway "${input.name}"`, input.name, input, () =>
+        deps.store.update(input.name, changes),
       );
-      await saveSecrets(input.name, input);
-      await deps.tokens.reload(gateway.name);
-      gatewaysChanged();
-      return view(gateway);
     },
     'gateways.remove': async ({ name }) => {
       signIns.get(name)?.abort();
@@ -315,11 +346,11 @@ export function createApi(deps: ApiDependencies): Api {
       const demo = await deps.startDemo();
       const input = parseInput(GatewaySchema, demo.gateway, 'The demo gateway');
       if (deps.store.get(input.name)) deps.store.remove(input.name);
-      const gateway = deps.store.add(input);
-      await saveSecrets(gateway.name, demo);
-      await deps.tokens.reload(gateway.name);
-      if (gateway.auth === 'client_credentials')
-        await deps.tokens.signIn(gateway.name, { openBrowser: deps.openBrowser });
+      const { gateway } = await saveGateway('Adding the demo gateway', input.name, demo, () =>
+        deps.store.add(input),
+      );
+      if (gateway.auth !== 'client_credentials') return view(gateway);
+      await deps.tokens.signIn(gateway.name, { openBrowser: deps.openBrowser });
       gatewaysChanged();
       return view(gateway);
     },

@@ -152,9 +152,10 @@ export class GatewayStore {
     return gateway;
   }
 
-  add(input: GatewayInput): Gateway {
+  /** With `dryRun`, every check runs and nothing is written. */
+  add(input: GatewayInput, { dryRun = false } = {}): Gateway {
     const gateway = parseGateway(input);
-    return this.#edit((config) => {
+    const change = (config: ConfigFile) => {
       refuseOwnPort(gateway, config.settings);
       if (config.gateways.some((existing) => existing.name === gateway.name))
         throw new GatekeyError(
@@ -164,24 +165,29 @@ export class GatewayStore {
         );
       config.gateways.push(gateway);
       return gateway;
-    });
+    };
+    return this.#edit(change, { dryRun });
   }
 
-  /** Merges `patch` into the gateway; a field set to undefined returns to its default. */
-  update(name: string, patch: Partial<GatewayInput>): Gateway {
+  /**
+   * Merges `patch` into the gateway; a field set to undefined returns to its default. With
+   * `dryRun`, every check runs and nothing is written.
+   */
+  update(name: string, patch: Partial<GatewayInput>, { dryRun = false } = {}): Gateway {
     if (patch.name !== undefined && patch.name !== name)
       throw new GatekeyError(
         'invalid_input',
         `A gateway cannot be renamed ("${name}" to "${patch.name}"): its tokens are stored under its name.`,
         `Add "${patch.name}" as a new gateway and remove "${name}".`,
       );
-    return this.#edit((config) => {
+    const change = (config: ConfigFile) => {
       const { index, gateway } = this.#locate(config, name);
       const updated = parseGateway({ ...gateway, ...patch, name });
       refuseOwnPort(updated, config.settings);
       config.gateways[index] = updated;
       return updated;
-    });
+    };
+    return this.#edit(change, { dryRun });
   }
 
   remove(name: string): Gateway {
@@ -231,10 +237,11 @@ export class GatewayStore {
   }
 
   /** Applies `change` to a fresh copy of the file's config and writes it back atomically. */
-  #edit<T>(change: (config: ConfigFile) => T): T {
+  #edit<T>(change: (config: ConfigFile) => T, { dryRun = false } = {}): T {
     const { text, config } = this.#read();
     const draft = structuredClone(config);
     const result = change(draft);
+    if (dryRun) return structuredClone(result);
     if (text !== undefined) writePrivateFile(this.backupFile, text);
     writePrivateFile(this.file, serialize(draft));
     // The proxy sees an edit made here at once.

@@ -1,4 +1,13 @@
 import { GatekeyError, isGatekeyError } from '../errors.js';
+import type { BearerChallenge } from '../oauth/types.js';
+import { printable } from '../printable.js';
+
+/** ", invalid_token (The access token has expired.)": what a 401's challenge says, sanitised. */
+function challengeText(challenge: BearerChallenge | undefined): string {
+  if (!challenge?.error) return '';
+  const { error, errorDescription } = challenge;
+  return `, ${printable(error)}${errorDescription ? ` (${printable(errorDescription)})` : ''}`;
+}
 
 /** What the proxy tells the IDE (and the log) when it answers in the upstream's place. */
 export const problems = {
@@ -8,6 +17,13 @@ export const problems = {
       `Gatekey has no valid token for "${gateway}".`,
       `Sign in to ${gateway} from the Gatekey tray, or run: gatekey login ${gateway}`,
       { cause },
+    ),
+  /** Signing in again would bring a token just like it: the person is sent to the claim instead. */
+  tokenRejectedTwice: (gateway: string, challenge: BearerChallenge | undefined) =>
+    new GatekeyError(
+      'token_rejected',
+      `Gateway "${gateway}" rejected two tokens in a row, the second one new: HTTP 401${challengeText(challenge)}.`,
+      `Run gatekey inspect ${gateway} to compare its audience, scopes and expiry with what the gateway expects; if they look right, sign in again: gatekey login ${gateway}`,
     ),
   tokenUnavailable: (gateway: string, cause: unknown) =>
     isGatekeyError(cause, 'sign_in_required')

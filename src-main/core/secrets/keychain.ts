@@ -31,13 +31,26 @@ export function profileId(home: string): string {
   return createHash('sha256').update(path.resolve(home)).digest('hex').slice(0, 12);
 }
 
+const LINUX_UNLOCK_HINT =
+  'Unlock the keyring, then run the command again: in a desktop session, open Passwords and ' +
+  'Keys (`seahorse`) and unlock the Login keyring, or answer its unlock prompt. Headless (SSH), ' +
+  'in the same D-Bus session: `read -rsp "Keyring password: " pw && printf %s "$pw" | ' +
+  `gnome-keyring-daemon --replace --unlock --components=secrets\`. ${INSECURE_OPT_IN}`;
+
+const isLocked = (reason: string) => /dismissed|locked|no result found/i.test(reason);
+
 /** Known keyring failures in plain words; anything else as the keyring said it. */
 function explainFailure(reason: string): string {
   if (/DBUS_SESSION_BUS_ADDRESS/.test(reason))
     return 'there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)';
-  if (/dismissed|locked|no result found/i.test(reason))
-    return `no unlocked keyring answered (${reason})`;
+  if (isLocked(reason)) return `no unlocked keyring answered (${reason})`;
   return reason;
+}
+
+function fixHint(reason: string): string {
+  const hint = FIX_HINTS[process.platform];
+  if (hint) return hint;
+  return isLocked(reason) ? LINUX_UNLOCK_HINT : LINUX_FIX_HINT;
 }
 
 function keychainUnavailable(error: unknown): GatekeyError {
@@ -46,7 +59,7 @@ function keychainUnavailable(error: unknown): GatekeyError {
   return new GatekeyError(
     'keychain_unavailable',
     `Gatekey could not use ${store}: ${explainFailure(reason)}.`,
-    FIX_HINTS[process.platform] ?? LINUX_FIX_HINT,
+    fixHint(reason),
     { cause: error },
   );
 }
