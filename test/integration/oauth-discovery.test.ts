@@ -125,11 +125,15 @@ describe('discovery', () => {
           'notifications/initialized after initialize: 202, no Bearer challenge',
           'tools/list after initialize: 401, Bearer challenge with resource_metadata, scope',
         ]);
+        const session = gateway.sessionId();
+        expect(session).toBeDefined();
         expect(gateway.seen).toEqual([
           { method: 'initialize', session: undefined },
-          { method: 'notifications/initialized', session: gateway.sessionId() },
-          { method: 'tools/list', session: gateway.sessionId() },
+          { method: 'notifications/initialized', session },
+          { method: 'tools/list', session },
+          { method: 'DELETE', session },
         ]);
+        expect(gateway.openSessions()).toBe(0);
       } finally {
         await gateway.close();
       }
@@ -349,6 +353,7 @@ describe('discovery', () => {
 async function startOpenInitializeGateway(issuer: string) {
   const seen: { method: string; session?: string }[] = [];
   let transport: StreamableHTTPServerTransport | undefined;
+  let sessions = 0;
   let origin = '';
   const server = await startLoopbackServer((req, res) => void answer(req, res));
   origin = server.origin;
@@ -364,18 +369,27 @@ async function startOpenInitializeGateway(issuer: string) {
         .writeHead(200, { 'content-type': 'application/json' })
         .end(JSON.stringify(metadata));
     }
+    const header = req.headers['mcp-session-id'];
+    const session = typeof header === 'string' ? header : undefined;
+    if (req.method === 'DELETE') {
+      seen.push({ method: 'DELETE', session });
+      return void (await transport?.handleRequest(req, res));
+    }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = JSON.parse(Buffer.concat(chunks).toString()) as { method: string };
-    const session = req.headers['mcp-session-id'];
-    seen.push({ method: body.method, session: typeof session === 'string' ? session : undefined });
+    seen.push({ method: body.method, session });
     const open = body.method === 'initialize' || body.method.startsWith('notifications/');
     if (!open && !req.headers.authorization) {
       const challenge = `Bearer scope="mcp:tools", resource_metadata="${origin}/.well-known/oauth-protected-resource/mcp"`;
       return void res.writeHead(401, { 'www-authenticate': challenge }).end();
     }
     if (body.method === 'initialize') {
-      transport = new StreamableHTTPServerTransport({ sessionIdGenerator: randomUUID });
+      transport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: randomUUID,
+        onsessioninitialized: () => void (sessions += 1),
+        onsessionclosed: () => void (sessions -= 1),
+      });
       await createDemoMcpServer().connect(transport);
     }
     await transport?.handleRequest(req, res, body);
@@ -385,6 +399,7 @@ async function startOpenInitializeGateway(issuer: string) {
     url: `${origin}/mcp`,
     seen,
     sessionId: () => transport?.sessionId,
+    openSessions: () => sessions,
     close: async () => {
       await transport?.close();
       await server.close();

@@ -169,7 +169,22 @@ class DiscoveryRun {
     if (initialize.sessionId) session['mcp-session-id'] = initialize.sessionId;
     await this.askGateway(INITIALIZED_NOTIFICATION, session, 'notifications/initialized');
     const toolsList = await this.askGateway(TOOLS_LIST_REQUEST, session, 'tools/list');
+    if (initialize.sessionId) await this.endSession(session);
     return toolsList.status === 401 ? toolsList : initialize;
+  }
+
+  /** Ends the session the probe opened (MCP: DELETE); a gateway that cannot is no obstacle. */
+  private async endSession(session: Record<string, string>): Promise<void> {
+    try {
+      const response = await this.http.fetch(this.gateway.url, {
+        method: 'DELETE',
+        headers: session,
+        signal: requestSignal(this.http),
+      });
+      await response.body?.cancel();
+    } catch {
+      throwIfCancelled(this.http);
+    }
   }
 
   /** One unauthenticated JSON-RPC POST to the gateway; its answer goes to the trail. */
