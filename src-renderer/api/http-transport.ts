@@ -1,6 +1,7 @@
 import {
   COMMAND_NAMES,
   DASHBOARD_LOGIN_PATH,
+  DASHBOARD_LOGOUT_PATH,
   DASHBOARD_SESSION_PATH,
   SESSION_HEADER,
   SESSION_QUERY,
@@ -27,6 +28,8 @@ const sessionExpired: ApiError = {
 
 /** Where this tab keeps its session: storage that only Gatekey's own origin (and port) can read. */
 const SESSION_STORAGE_KEY = 'gatekey.session';
+/** Set when this tab ended its session; a new login link clears it. */
+const ENDED_STORAGE_KEY = 'gatekey.session-ended';
 
 /**
  * This tab's dashboard session. Opened from a one-time login link, the page trades the link's
@@ -38,6 +41,7 @@ async function dashboardSession(): Promise<string | undefined> {
       ? new URLSearchParams(window.location.search).get('ticket')
       : null;
   if (ticket === null) return sessionStorage.getItem(SESSION_STORAGE_KEY) ?? undefined;
+  sessionStorage.removeItem(ENDED_STORAGE_KEY);
   window.history.replaceState(null, '', `/${window.location.hash}`);
   const response = await fetch(DASHBOARD_SESSION_PATH, {
     method: 'POST',
@@ -77,8 +81,11 @@ function parseEvent(data: string): ApiEvent | undefined {
   return undefined;
 }
 
-/** One EventSource shared by every subscriber, opened on the first and closed after the last. */
-function createEventStream(streamUrl: () => Promise<string>) {
+/**
+ * One EventSource shared by every subscriber, opened on the first and closed after the last;
+ * never opened without a session (`streamUrl` gives undefined then).
+ */
+function createEventStream(streamUrl: () => Promise<string | undefined>) {
   const listeners = new Set<(event: ApiEvent) => void>();
   const connectionListeners = new Set<(state: ConnectionState) => void>();
   let state: ConnectionState = 'connecting';
@@ -103,9 +110,9 @@ function createEventStream(streamUrl: () => Promise<string>) {
 
   async function open() {
     opening = true;
-    const url = await streamUrl().catch(() => HTTP_EVENTS_PATH);
+    const url = await streamUrl().catch(() => undefined);
     opening = false;
-    if (listeners.size === 0) return;
+    if (listeners.size === 0 || url === undefined) return;
     const current = new EventSource(url);
     source = current;
     current.onopen = () => {
@@ -145,21 +152,39 @@ function createEventStream(streamUrl: () => Promise<string>) {
       listener(state);
       return () => connectionListeners.delete(listener);
     },
+    close,
   };
 }
 
 /** The dashboard's transport: `POST /api/<command>` and `GET /api/events`, same origin. */
 export function createHttpClient(): RendererApi {
-  const session = dashboardSession();
+  let session = dashboardSession();
   // A failed login is reported by the first call; nothing else is waiting for it.
   session.catch(() => undefined);
   const events = createEventStream(async () => {
     const current = await session;
     return current === undefined
-      ? HTTP_EVENTS_PATH
+      ? undefined
       : `${HTTP_EVENTS_PATH}?${SESSION_QUERY}=${encodeURIComponent(current)}`;
   });
+  const end = async (): Promise<void> => {
+    const current = await session.catch(() => undefined);
+    session = Promise.resolve(undefined);
+    sessionStorage.removeItem(SESSION_STORAGE_KEY);
+    sessionStorage.setItem(ENDED_STORAGE_KEY, '1');
+    events.close();
+    if (current === undefined) return;
+    const response = await fetch(DASHBOARD_LOGOUT_PATH, {
+      method: 'POST',
+      credentials: 'omit',
+      headers: { [SESSION_HEADER]: current },
+    }).catch(() => {
+      throw new ApiCallError(unreachable);
+    });
+    await readEnvelope(response);
+  };
   return {
+    session: { ended: () => sessionStorage.getItem(ENDED_STORAGE_KEY) !== null, end },
     async call<C extends CommandName>(command: C, input: unknown): Promise<CommandOutput<C>> {
       if (!COMMAND_NAMES.includes(command)) throw new Error(`unknown command ${command}`);
       const current = await session;

@@ -3,6 +3,7 @@ import { ActivityLog } from '../features/activity/ActivityLog.js';
 import { PasteToken } from '../features/inspector/PasteToken.js';
 import { LinkButton } from '../ui/Button.js';
 import { Icon, type IconName } from '../ui/Icon.js';
+import { LockButton, LockQuestion, SessionEnded, useDashboardLock } from './DashboardSession.js';
 import { GatewaysScreen } from './GatewaysScreen.js';
 import { routeHref, type Route } from '../../src-main/core/api/routes.js';
 import { useRoute } from './use-route.js';
@@ -30,7 +31,7 @@ function ConnectionNotice() {
   );
 }
 
-function TopBar({ current }: { current: Section }) {
+function TopBar({ current, onLock }: { current: Section; onLock: (() => void) | undefined }) {
   return (
     <header className="topbar">
       <a className="brand" href={routeHref({ screen: 'gateways' })} aria-label="Gatekey: gateways">
@@ -62,6 +63,7 @@ function TopBar({ current }: { current: Section }) {
         >
           Add
         </LinkButton>
+        {onLock && <LockButton onClick={onLock} />}
       </div>
     </header>
   );
@@ -92,10 +94,16 @@ function Screen({ route }: { route: Route }) {
 
 export function App() {
   const route = useRoute();
+  const lock = useDashboardLock();
+  const { step } = lock.state;
+  if (lock.state.step === 'ended') return <SessionEnded unconfirmed={lock.state.unconfirmed} />;
   return (
     <div className="app">
-      <TopBar current={sectionOf(route)} />
+      <TopBar current={sectionOf(route)} onLock={lock.ask} />
       <main className="content">
+        {step !== 'open' && (
+          <LockQuestion ending={step === 'ending'} onEnd={lock.end} onCancel={lock.cancel} />
+        )}
         <Screen route={route} />
       </main>
     </div>

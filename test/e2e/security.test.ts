@@ -11,6 +11,7 @@ import {
 } from '../support/proxy-fixtures.js';
 import { hasChromium, launchChromium, NO_CHROMIUM_MESSAGE } from './support/chromium.js';
 import { startDashboard, type Dashboard } from './support/dashboard.js';
+import { captureScreen, VIEWPORTS } from './support/screenshots.js';
 import { ensureUiBuilt } from './support/ui-build.js';
 
 if (!hasChromium) console.warn(NO_CHROMIUM_MESSAGE);
@@ -140,6 +141,46 @@ describe.skipIf(!hasChromium)('web pages and gateways against Gatekey, in Chromi
     });
     expect(call).toBe(200);
     await Promise.all([page.close(), other.close()]);
+  });
+
+  it('ends the dashboard session from the page: Lock, and the old session opens nothing', async () => {
+    const gatekey = dashboard.instance.proxyOrigin;
+    const page = await context.newPage();
+    await page.setViewportSize(VIEWPORTS.tray);
+    await page.goto(dashboard.instance.dashboardUrl());
+    await page.getByText('victim').first().waitFor();
+    const session = await page.evaluate(() => sessionStorage.getItem('gatekey.session'));
+    expect(session).toMatch(/^[\w-]{20,}$/);
+    const withSession = (path: string, method = 'POST') =>
+      plainRequest(`${gatekey}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', 'x-gatekey-session': session! },
+        ...(method === 'POST' ? { body: '{}' } : {}),
+      });
+    expect((await withSession('/api/gateways.list')).status).toBe(200);
+
+    await page.getByRole('button', { name: 'Lock: end this dashboard session' }).click();
+    await captureScreen(page, 'lock-question', 'tray');
+    await page.getByRole('button', { name: 'End session' }).click();
+    await page.getByRole('heading', { name: 'Dashboard session ended' }).waitFor();
+
+    const text = await page.locator('main').innerText();
+    expect(text).toContain(`gatekey serve --ui --port ${dashboard.instance.port}`);
+    expect(await page.evaluate(() => sessionStorage.getItem('gatekey.session'))).toBeNull();
+    expect((await withSession('/api/gateways.list')).status).toBe(401);
+    expect((await withSession('/api/tokens.get')).status).toBe(401);
+    const events = await plainRequest(
+      `${gatekey}/api/events?session=${encodeURIComponent(session!)}`,
+      { method: 'GET' },
+    );
+    expect(events.status).toBe(401);
+    // It fits the tray's width, and a reload shows the same page, not errors.
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width).toBeLessThanOrEqual(VIEWPORTS.tray.width);
+    await captureScreen(page, 'session-ended', 'tray');
+    await page.reload();
+    await page.getByRole('heading', { name: 'Dashboard session ended' }).waitFor();
+    await page.close();
   });
 
   it("refuses to show a relayed answer as a page, so a gateway's script never runs on Gatekey's origin", async () => {

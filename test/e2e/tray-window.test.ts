@@ -79,6 +79,8 @@ describe.skipIf(!hasChromium)('the tray app’s window over the preload bridge',
     await page.getByRole('heading', { name: 'Welcome to Gatekey' }).waitFor();
     expect(appUrlOf(page)).toBe(`app://gatekey/index.html${routes.gateways()}`);
     expect(ipcCalls).toContain('gateways.list');
+    // The window has no dashboard session, so nothing to lock.
+    expect(await page.getByRole('button', { name: /Lock/ }).count()).toBe(0);
     expect(pageRequests.every((url) => url.startsWith(`${APP_PAGE_ORIGIN}/`))).toBe(true);
     expect(await page.evaluate(() => typeof (window as { require?: unknown }).require)).toBe(
       'undefined',

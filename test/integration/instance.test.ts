@@ -42,6 +42,30 @@ function rawRequest(
   });
 }
 
+/** The dashboard's event stream, opened with a session: when it answered, and when it ended. */
+function openEventStream(port: number, session: string) {
+  let ended = false;
+  let answered: (status: number) => void = () => undefined;
+  const opened = new Promise<number>((resolve) => (answered = resolve));
+  // A stream still open when the instance stops fails with its socket: that is an end too.
+  const closed = new Promise<void>((resolve) => {
+    const req = request(
+      { host: '127.0.0.1', port, path: `/api/events?session=${encodeURIComponent(session)}` },
+      (res) => {
+        answered(res.statusCode ?? 0);
+        res.resume();
+        res.on('end', () => {
+          ended = true;
+          resolve();
+        });
+      },
+    );
+    req.on('error', () => resolve());
+    req.end();
+  });
+  return { opened, closed, ended: () => ended };
+}
+
 const running: RunningInstance[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((instance) => instance.close()));
@@ -239,6 +263,9 @@ describe('the control API', () => {
     const second = JSON.parse((await startSession(ticketOf(instance.dashboardUrl()))).body).result
       .session as string;
     expect(second).not.toBe(session);
+    const firstStream = openEventStream(instance.port, session);
+    const secondStream = openEventStream(instance.port, second);
+    expect([await firstStream.opened, await secondStream.opened]).toEqual([200, 200]);
     const logout = await rawRequest(instance.port, {
       method: 'POST',
       path: '/ui/logout',
@@ -247,6 +274,10 @@ describe('the control API', () => {
     expect(logout.status).toBe(200);
     expect((await appInfo({ 'x-gatekey-session': second })).status).toBe(401);
     expect((await appInfo({ 'x-gatekey-session': session })).status).toBe(200);
+    // The ended session's event stream stops with it; the other one goes on.
+    await secondStream.closed;
+    expect(firstStream.ended()).toBe(false);
+    await expect(openEventStream(instance.port, second).opened).resolves.toBe(401);
 
     // Short-lived: past its lifetime the session is refused.
     const now = Date.now();

@@ -51,7 +51,7 @@ describe('headersForUpstream', () => {
 });
 
 describe('headersForClient', () => {
-  it('passes the end-to-end answer headers and drops the hop-by-hop ones', () => {
+  it('passes the end-to-end answer headers, drops the hop-by-hop ones and takes Set-Cookie aside', () => {
     const fromGateway = [
       ['Content-Type', 'text/event-stream'],
       ['Mcp-Session-Id', 's-1'],
@@ -61,13 +61,17 @@ describe('headersForClient', () => {
       ['Keep-Alive', 'timeout=5'],
       ['Transfer-Encoding', 'chunked'],
       ['Proxy-Authenticate', 'Basic'],
+      ['Set-Cookie', 'AWSALB=a; Path=/'],
+      ['set-cookie', 'sid=1; HttpOnly'],
     ].flat();
-    expect(names(headersForClient(fromGateway))).toEqual([
+    const setCookies: string[] = [];
+    expect(names(headersForClient(fromGateway, setCookies))).toEqual([
       'Content-Type',
       'Mcp-Session-Id',
       'Cache-Control',
       'WWW-Authenticate',
     ]);
+    expect(setCookies).toEqual(['AWSALB=a; Path=/', 'sid=1; HttpOnly']);
   });
 });
 

@@ -35,6 +35,8 @@ export class ControlApi {
   private readonly tickets = new Map<string, number>();
   /** Live sessions and when each expires; one per login. */
   private readonly sessions = new Map<string, number>();
+  /** Open event streams and the dashboard session each was opened with, to end with it. */
+  private readonly sessionStreams = new Map<ServerResponse, string>();
 
   constructor(
     private readonly api: Api,
@@ -63,7 +65,7 @@ export class ControlApi {
     }
     if (url.pathname === DASHBOARD_LOGOUT_PATH && req.method === 'POST') {
       const session = this.liveSession(req, url);
-      if (session !== undefined) this.sessions.delete(session);
+      if (session !== undefined) this.endSession(session);
       sendEnvelope(res, 200, { result: { signedOut: session !== undefined } });
       return true;
     }
@@ -80,7 +82,7 @@ export class ControlApi {
       return true;
     }
     if (url.pathname === HTTP_EVENTS_PATH && req.method === 'GET') {
-      this.streamEvents(req, res);
+      this.streamEvents(req, res, this.liveSession(req, url));
       return true;
     }
     if (req.method !== 'POST') {
@@ -141,6 +143,12 @@ export class ControlApi {
     return expires !== undefined && expires > Date.now() ? presented : undefined;
   }
 
+  /** Revokes a session; the event streams it opened stop at once. */
+  private endSession(session: string): void {
+    this.sessions.delete(session);
+    for (const [stream, opener] of this.sessionStreams) if (opener === session) stream.end();
+  }
+
   private isAuthorized(req: IncomingMessage, url: URL): boolean {
     const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (bearer) return safeEqual(bearer, this.instanceSecret);
@@ -163,7 +171,12 @@ export class ControlApi {
     sendEnvelope(res, 'error' in envelope ? statusFor(envelope.error.code) : 200, envelope);
   }
 
-  private streamEvents(req: IncomingMessage, res: ServerResponse): void {
+  /** `session` is the dashboard session that opened it, none for the instance secret. */
+  private streamEvents(
+    req: IncomingMessage,
+    res: ServerResponse,
+    session: string | undefined,
+  ): void {
     res.writeHead(200, {
       'content-type': 'text/event-stream',
       'cache-control': 'no-store',
@@ -173,9 +186,11 @@ export class ControlApi {
     const send = (event: ApiEvent) => res.write(`data: ${JSON.stringify(event)}\n\n`);
     const unsubscribe = this.api.subscribe(send);
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS).unref();
+    if (session !== undefined) this.sessionStreams.set(res, session);
     req.on('close', () => {
       clearInterval(heartbeat);
       unsubscribe();
+      this.sessionStreams.delete(res);
     });
   }
 }

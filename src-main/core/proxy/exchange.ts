@@ -32,6 +32,8 @@ export type GatewayRoute = Extract<ProxyRoute, { kind: 'gateway' }>;
 /** One request to the upstream: where it went and with which token (none for `auth: 'none'`). */
 interface Attempt {
   target: UpstreamTarget;
+  /** The request target on the gateway: path and query. */
+  path: string;
   token: string | undefined;
   upstream: Http1Request;
 }
@@ -153,13 +155,16 @@ export class Exchange implements ResponseHandler {
   private send(target: UpstreamTarget, token: string | undefined): void {
     if (token !== undefined && !this.settings.pool.canSend(target, token))
       return this.fail(502, problems.unsendableToken(this.route.gateway));
+    const path = upstreamPath(target, this.route.rest, this.route.query);
     const headers = headersForUpstream(this.req.rawHeaders, target.ownHeaderNames);
     for (const header of target.fixedHeaders) headers.push(header);
     if (token !== undefined && target.credential)
       headers.push(target.credential.name, target.credential.valueParts.join(token));
+    const cookie = target.cookies.headerFor(path);
+    if (cookie !== undefined) headers.push('Cookie', cookie);
     const request: OutgoingRequest = {
       method: this.req.method ?? 'GET',
-      path: upstreamPath(target, this.route.rest, this.route.query),
+      path,
       headers,
       body: this.outgoingBody(),
     };
@@ -170,7 +175,7 @@ export class Exchange implements ResponseHandler {
     } catch (error) {
       return this.fail(502, problems.unreachable(this.route.gateway, target.url, error as Error));
     }
-    this.current = { target, token, upstream };
+    this.current = { target, path, token, upstream };
     this.deadline = setTimeout(() => this.timeOut(), this.settings.upstreamTimeoutMs);
   }
 
@@ -192,10 +197,12 @@ export class Exchange implements ResponseHandler {
     if (head.status === 401) {
       // A 401 is rare: its connection is dropped rather than its body read for reuse.
       attempt.upstream.destroy();
+      // A balancer sets its stickiness cookie on any answer; the retry must go where this went.
+      attempt.target.cookies.store(headerValues(head.rawHeaders, 'set-cookie'), attempt.path);
       return void this.onRejected(attempt, head);
     }
     if (head.status === 403) this.noteStepUp(head);
-    this.relay(attempt.target, head);
+    this.relay(attempt, head);
   }
 
   /** A 401: one fresh token and one more try; then the sign-in message, never the 401. */
@@ -254,9 +261,11 @@ export class Exchange implements ResponseHandler {
     this.current?.upstream.destroy();
   }
 
-  private relay(target: UpstreamTarget, head: ResponseHead): void {
+  private relay({ target, path }: Attempt, head: ResponseHead): void {
     this.relaying = true;
-    const headers = headersForClient(head.rawHeaders);
+    const setCookies: string[] = [];
+    const headers = headersForClient(head.rawHeaders, setCookies);
+    target.cookies.store(setCookies, path);
     for (const header of RELAYED_ANSWER_HEADERS) headers.push(header);
     for (const header of this.cors) headers.push(header);
     this.res.writeHead(head.status, head.statusMessage, headers);

@@ -13,7 +13,8 @@ const NOT_FORWARDED_UPSTREAM = new Set([
   'content-length',
   'expect',
 ]);
-const NOT_FORWARDED_DOWNSTREAM = new Set(HOP_BY_HOP);
+/** Set-Cookie goes to the gateway's own jar (cookie-jar.ts), never to the IDE's jar for 127.0.0.1. */
+const NOT_FORWARDED_DOWNSTREAM = new Set([...HOP_BY_HOP, 'set-cookie']);
 
 function isProxyOrForwardingHeader(lowerName: string): boolean {
   return lowerName.startsWith('proxy-') || lowerName.startsWith('x-forwarded-');
@@ -34,35 +35,34 @@ function addConnectionOptions(
   return listed;
 }
 
-/** `headers` from `start` on, without those whose names `listed` has. */
-function withoutListed(headers: string[], start: number, listed: ReadonlySet<string>): string[] {
-  const kept = headers.slice(0, start);
-  for (let i = start; i < headers.length; i += 2)
+/** `headers` without those whose names `listed` has. */
+function withoutListed(headers: string[], listed: ReadonlySet<string>): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < headers.length; i += 2)
     if (!listed.has(headers[i]!.toLowerCase())) kept.push(headers[i]!, headers[i + 1]!);
   return kept;
 }
 
+/** `setCookies` receives the Set-Cookie values, read in the same pass. */
 function copyHeaders(
   rawHeaders: readonly string[],
   dropped: ReadonlySet<string>,
   alsoDropped: ReadonlySet<string> | undefined,
-  into: string[],
+  setCookies?: string[],
 ): string[] {
-  const start = into.length;
+  const into: string[] = [];
   // Connection is itself dropped; the names it lists may come before it, so go once more then.
   let listed: Set<string> | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
     const lowerName = name.toLowerCase();
     if (lowerName === 'connection') listed = addConnectionOptions(listed, rawHeaders[i + 1]!);
-    else if (
-      !dropped.has(lowerName) &&
-      !isProxyOrForwardingHeader(lowerName) &&
-      !alsoDropped?.has(lowerName)
-    )
+    else if (dropped.has(lowerName)) {
+      if (lowerName === 'set-cookie') setCookies?.push(rawHeaders[i + 1]!);
+    } else if (!isProxyOrForwardingHeader(lowerName) && !alsoDropped?.has(lowerName))
       into.push(name, rawHeaders[i + 1]!);
   }
-  return listed === undefined ? into : withoutListed(into, start, listed);
+  return listed === undefined ? into : withoutListed(into, listed);
 }
 
 /**
@@ -73,12 +73,15 @@ export function headersForUpstream(
   rawHeaders: readonly string[],
   ownHeaderNames: ReadonlySet<string>,
 ): string[] {
-  return copyHeaders(rawHeaders, NOT_FORWARDED_UPSTREAM, ownHeaderNames, []);
+  return copyHeaders(rawHeaders, NOT_FORWARDED_UPSTREAM, ownHeaderNames);
 }
 
-/** The upstream's end-to-end response headers, for the IDE. */
-export function headersForClient(rawHeaders: readonly string[], into: string[] = []): string[] {
-  return copyHeaders(rawHeaders, NOT_FORWARDED_DOWNSTREAM, undefined, into);
+/**
+ * The upstream's end-to-end response headers, for the IDE; its Set-Cookie values go to
+ * `setCookies` instead.
+ */
+export function headersForClient(rawHeaders: readonly string[], setCookies: string[]): string[] {
+  return copyHeaders(rawHeaders, NOT_FORWARDED_DOWNSTREAM, undefined, setCookies);
 }
 
 /** Every value of one header, in order; `lowerName` is lower-case. */

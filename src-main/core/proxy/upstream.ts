@@ -1,6 +1,7 @@
 import type { GatekeyError } from '../errors.js';
 import { leadsToOwnPort } from '../gateways/own-port.js';
 import type { Gateway } from '../gateways/schema.js';
+import { CookieJar } from './cookie-jar.js';
 import type { Http1Origin } from './http1-client.js';
 import { Http1Client } from './http1-client.js';
 import { isSendableHeaderValue, LOOP_MARKER_HEADER } from './header-text.js';
@@ -16,6 +17,8 @@ export interface UpstreamTarget extends Http1Origin {
   readonly fixedHeaders: readonly string[];
   /** Lower-case names of the headers the proxy sets, so the IDE's copies are dropped. */
   readonly ownHeaderNames: ReadonlySet<string>;
+  /** The cookies this gateway set, sent back to it alone (and a Cookie its settings name). */
+  readonly cookies: CookieJar;
   /** The header the token travels in, absent for `auth: 'none'`. */
   readonly credential?: { name: string; valueParts: readonly string[] };
   /** Why no request may go there: plain http off loopback without `allowHttp`, or a loop. */
@@ -113,17 +116,31 @@ export class UpstreamPool {
     const credential = gateway.auth === 'none' ? undefined : parseHeaderTemplate(gateway.header);
     const extraHeaders = Object.entries(gateway.extraHeaders ?? {});
     const ownHeaderNames = new Set(['host', ...extraHeaders.map(([name]) => name.toLowerCase())]);
+    // A configured Cookie goes out in the jar's one Cookie header: never two of them.
+    const configuredCookie = extraHeaders.find(([name]) => name.toLowerCase() === 'cookie');
+    const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
     if (credential) ownHeaderNames.add(credential.name.toLowerCase());
     const refusal = refusalFor(gateway, url, this.own.port());
     return {
       url: gateway.url,
       secure: isHttps,
-      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      hostname,
       port: Number(url.port) || (isHttps ? 443 : 80),
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
-      fixedHeaders: ['Host', url.host, ...extraHeaders.flat(), LOOP_MARKER_HEADER, this.own.marker],
+      fixedHeaders: [
+        'Host',
+        url.host,
+        ...extraHeaders.filter((header) => header !== configuredCookie).flat(),
+        LOOP_MARKER_HEADER,
+        this.own.marker,
+      ],
       ownHeaderNames,
+      cookies: new CookieJar({
+        hostname,
+        secure: isHttps,
+        ...(configuredCookie ? { configured: configuredCookie[1] } : {}),
+      }),
       ...(credential ? { credential } : {}),
       ...(refusal ? { refusal } : {}),
     };

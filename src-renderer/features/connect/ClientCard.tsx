@@ -2,17 +2,8 @@ import type { ClientConfigPlan } from '../../api/types.js';
 import { useAction } from '../../api/use-command.js';
 import { Button, LinkButton } from '../../ui/Button.js';
 import { Callout, ErrorCallout } from '../../ui/Callout.js';
-import { CopyButton } from '../../ui/CopyButton.js';
+import { CodeWithCopy } from '../../ui/CodeWithCopy.js';
 import { describeWrite } from './write-result.js';
-
-function CodeWithCopy({ code, what }: { code: string; what: string }) {
-  return (
-    <div className="code-with-copy">
-      <pre className="code-block">{code}</pre>
-      <CopyButton text={code} what={what} variant="secondary" className="code-copy" />
-    </div>
-  );
-}
 
 function WriteButtons({ gateway, plan }: { gateway: string; plan: ClientConfigPlan }) {
   const write = useAction('clients.write');
