@@ -404,6 +404,7 @@ describe('failures', () => {
         tokenFor: async () => forged,
         tokenAfterRejection: async () => forged,
         recordStepUp: () => {},
+        onIdentityChange: () => () => {},
       },
     });
     try {

@@ -35,6 +35,7 @@ export class ClientCredentialsTokens implements TokenProvider {
   private readonly held = new Map<string, HeldToken>();
   private readonly inFlight = new Map<string, Promise<HeldToken>>();
   private readonly signedOut = new Set<string>();
+  private readonly identityListeners = new Set<(gateway: string) => void>();
   private configuration?: Promise<oidc.Configuration>;
 
   constructor(private readonly options: ClientCredentialsTokensOptions) {}
@@ -62,10 +63,16 @@ export class ClientCredentialsTokens implements TokenProvider {
     this.stepUps.push({ gateway, scopes });
   }
 
+  onIdentityChange(listener: (gateway: string) => void): () => void {
+    this.identityListeners.add(listener);
+    return () => this.identityListeners.delete(listener);
+  }
+
   /** From now on a person would have to sign in to `gateway` again. */
   signOut(gateway: string): void {
     this.signedOut.add(gateway);
     this.held.delete(gateway);
+    for (const listener of this.identityListeners) listener(gateway);
   }
 
   private requireSignIn(gateway: string): void {

@@ -135,4 +135,12 @@ describe('CookieJar', () => {
     expect(jar.headerFor('/mcp')).toBe('tenant=acme; AWSALB=abc');
     expect(new CookieJar(HTTPS).headerFor('/mcp')).toBeUndefined();
   });
+
+  it('forgets what the gateway set on clear, and keeps the configured Cookie', () => {
+    const jar = new CookieJar({ ...HTTPS, configured: 'tenant=acme' });
+    jar.store(['gw_session=alice; Path=/'], '/mcp');
+    jar.clear();
+    expect(jar.size).toBe(0);
+    expect(jar.headerFor('/mcp')).toBe('tenant=acme');
+  });
 });

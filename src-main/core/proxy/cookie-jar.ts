@@ -137,6 +137,11 @@ export class CookieJar {
     return pairs.length === 0 ? undefined : pairs.join('; ');
   }
 
+  /** Forgets every stored cookie (the configured one stays: it comes from the settings). */
+  clear(): void {
+    this.cookies = [];
+  }
+
   /** How many cookies the jar holds, expired ones included until they are next looked at. */
   get size(): number {
     return this.cookies.length;

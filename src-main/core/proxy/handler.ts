@@ -87,6 +87,8 @@ export function createProxyHandler(
     maxRetryBodyBytes: options.maxRetryBodyBytes ?? DEFAULT_MAX_RETRY_BODY_BYTES,
   };
   const allowedOrigins = options.allowedOrigins ?? (() => []);
+  // A gateway's cookies were set for whoever was signed in: a sign-in or sign-out drops them.
+  const stopForgetting = options.tokens.onIdentityChange((name) => pool.forgetCookies(name));
 
   function handle(req: LocalRequest, res: LocalResponse): void {
     const route = routeProxyPath(req.url ?? '/');
@@ -106,5 +108,10 @@ export function createProxyHandler(
     exchange.forward(gateway);
   }
 
-  return Object.assign(handle, { close: () => pool.destroy() });
+  return Object.assign(handle, {
+    close: () => {
+      stopForgetting();
+      pool.destroy();
+    },
+  });
 }

@@ -106,6 +106,11 @@ export class UpstreamPool {
     return true;
   }
 
+  /** Empties the cookie jar of the gateway, if the proxy has prepared it. */
+  forgetCookies(name: string): void {
+    this.targets.get(name)?.target.cookies.clear();
+  }
+
   destroy(): void {
     this.client.destroy();
   }

@@ -306,6 +306,7 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
     } else if (gateway.auth === 'pkce') {
       await this.#signInWithBrowser(entry, gateway, options);
     }
+    if (gateway.auth !== 'none') this.emit('identity', name);
     return this.#statusOf(entry, gateway);
   }
 
@@ -318,6 +319,7 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
     if (gateway.auth === 'none') return { outcome: 'nothing-held' };
     const forgotten = entry.tokens;
     await this.#commit(entry, gateway, undefined, ANY_TOKENS);
+    this.emit('identity', name);
     this.#clearFailure(entry);
     entry.needsSignIn = false;
     entry.stepUpScopes = undefined;
@@ -446,6 +448,11 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
       throw signInRequired(name);
     }
     return sentToken(gateway, await abortable(this.#renew(entry, gateway), signal));
+  }
+
+  onIdentityChange(listener: (gateway: string) => void): () => void {
+    this.on('identity', listener);
+    return () => this.off('identity', listener);
   }
 
   recordStepUp(name: string, scopes: string[]): void {

@@ -20,6 +20,8 @@ export interface GatewayStatus {
 export interface TokenEvents {
   status: [GatewayStatus];
   progress: [gateway: string, progress: SignInProgress];
+  /** The gateway's tokens may now stand for someone else, or for no one: a sign-in or sign-out. */
+  identity: [gateway: string];
 }
 
 /** What the proxy needs from whoever owns tokens. */
@@ -38,4 +40,10 @@ export interface TokenProvider {
   tokenAfterRejection(gateway: string, rejected: string, signal?: AbortSignal): Promise<string>;
   /** The upstream answered 403 insufficient_scope asking for these scopes. */
   recordStepUp(gateway: string, scopes: string[]): void;
+  /**
+   * Calls `listener` with a gateway's name after every sign-in and sign-out (never a refresh,
+   * which keeps the identity), so that what the gateway keyed to the previous one is dropped.
+   * Returns how to stop listening.
+   */
+  onIdentityChange(listener: (gateway: string) => void): () => void;
 }
