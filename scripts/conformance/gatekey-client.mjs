@@ -1,23 +1,25 @@
 // The "client under test" for the MCP conformance suite: Gatekey as a person uses it. The suite
 // runs `node gatekey-client.mjs <server-url>` with MCP_CONFORMANCE_SCENARIO (and, for some
-// scenarios, MCP_CONFORMANCE_CONTEXT) set. This adds the URL as a gateway in a throwaway
+// scenarios, MCP_CONFORMANCE_CONTEXT) set, and MCP_CONFORMANCE_PROTOCOL_VERSION in newer suites. This adds the URL as a gateway in a throwaway
 // GATEKEY_HOME, signs in with `gatekey login` through the headless $BROWSER (or client
 // credentials / cross-app access, from the context), starts `gatekey serve`, and talks MCP to
-// http://127.0.0.1:<port>/mcp/conformance with the SDK client, which carries no credentials.
+// http://127.0.0.1:<port>/mcp/conformance with the SDK client, which carries no credentials and
+// speaks the scenario's protocol version (the stateless 2026-07-28 revision included).
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const gatekeyBin = path.join(root, 'bin/gatekey.js');
 const GATEWAY = 'conformance';
 /** Sign-ins allowed for one run: the first plus step-ups; the suite checks that a client stops. */
 const MAX_SIGN_INS = 3;
+/** The first revision without the initialize handshake: the client is pinned to it, not probing. */
+const STATELESS_PROTOCOL = '2026-07-28';
 
 const serverUrl = process.argv.at(-1);
 const context = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT ?? '{}');
@@ -66,6 +68,7 @@ async function addFlags() {
       return { flags: clientCredentials('private_key_jwt', ['--private-key-file', keyFile]) };
     }
     case 'auth/cross-app-access-complete-flow':
+    case 'auth/enterprise-managed-authorization':
       return {
         flags: [
           '--auth',
@@ -116,15 +119,23 @@ function startServe() {
   });
 }
 
-/** A 403 insufficient_scope reaches the IDE as an HTTP error; a person signs in again. */
-function needsStepUp(error) {
-  return /\b403\b|insufficient_scope/i.test(String(error?.message ?? error));
+/**
+ * A person signs in again when the IDE shows a 403 insufficient_scope (an HTTP error) or
+ * Gatekey's own "run: gatekey login" (a rejected token it could not refresh).
+ */
+function needsSignIn(error) {
+  return /\b403\b|insufficient[_ ]scope|gatekey login/i.test(String(error?.message ?? error));
+}
+
+function versionNegotiation() {
+  const version = process.env.MCP_CONFORMANCE_PROTOCOL_VERSION;
+  return version && version >= STATELESS_PROTOCOL ? { mode: { pin: version } } : { mode: 'legacy' };
 }
 
 async function talkMcp(localUrl) {
   const client = new Client(
     { name: 'gatekey-conformance', version: '1.0.0' },
-    { capabilities: {} },
+    { capabilities: {}, versionNegotiation: versionNegotiation() },
   );
   const transport = new StreamableHTTPClientTransport(new URL(localUrl));
   try {
@@ -149,8 +160,8 @@ try {
       await talkMcp(localUrl);
       break;
     } catch (error) {
-      if (!browserSignIn || !needsStepUp(error) || signIns >= MAX_SIGN_INS) throw error;
-      process.stderr.write(`step-up: ${error.message}\n`);
+      if (!browserSignIn || !needsSignIn(error) || signIns >= MAX_SIGN_INS) throw error;
+      process.stderr.write(`signing in again: ${error.message}\n`);
       await mustGatekey(['login', GATEWAY]);
     }
   }

