@@ -72,7 +72,8 @@ export class ControlApi {
     private readonly tickets: DashboardTickets,
     clock: { now?: () => number; heartbeatMs?: number } = {},
   ) {
-    this.now = clock.now ?? Date.now;
+    // Date.now looked up at each call, not kept: tests replace it.
+    this.now = clock.now ?? (() => Date.now());
     this.heartbeatMs = clock.heartbeatMs ?? HEARTBEAT_MS;
   }
 
