@@ -30,6 +30,15 @@ export interface ControllerPaths {
 export type Log = (message: string, error?: unknown) => void;
 
 /**
+ * Claude Desktop runs this very app as its stdio bridge (main.ts handles `--stdio`). Unpackaged
+ * (`electron .`), the executable is Electron itself, which needs the app folder first.
+ */
+function stdioBridgeCommand(): { command: string; args: string[] } {
+  const appFolder = app.isPackaged ? [] : [app.getAppPath()];
+  return { command: process.execPath, args: [...appFolder, '--stdio'] };
+}
+
+/**
  * The tray app around one running core: the core owns the tokens; this keeps the tray, the
  * windows and the notifications in step with its events, and turns clicks into commands.
  */
@@ -112,8 +121,7 @@ export class Controller {
         version: app.getVersion(),
         uiDir: this.paths.rendererDir,
         openBrowser: openInSystemBrowser,
-        // Claude Desktop runs this very app as its stdio bridge (main.ts handles `--stdio`).
-        stdioCommand: { command: process.execPath, args: ['--stdio'] },
+        stdioCommand: stdioBridgeCommand(),
         onWarning: (message) => this.log(message),
         startDemo: async () => {
           this.demo ??= startDemoServers().catch((error: unknown) => {

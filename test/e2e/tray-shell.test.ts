@@ -59,8 +59,8 @@ describe('the tray shell on the Electron stand-in', () => {
     if (url.startsWith(idp.issuer)) await completeBrowserLogin(url);
   };
 
-  async function launch(argv: string[] = []): Promise<ElectronProcess> {
-    const launched = await launchShell({ home, locks, argv, browser });
+  async function launch(argv: string[] = [], packaged = false): Promise<ElectronProcess> {
+    const launched = await launchShell({ home, locks, argv, browser, packaged });
     launches.push(launched);
     return launched;
   }
@@ -340,7 +340,8 @@ describe('the tray shell on the Electron stand-in', () => {
     expect(window().url).toBe(`${APP_ENTRY_URL}${routes.inspector('team')}`);
   });
 
-  it("writes Claude Desktop's entry as the app itself in --stdio mode, which relays without a tray", async () => {
+  /** Writes Claude Desktop's entry for `work` from the running app and reads it back. */
+  async function claudeDesktopEntry() {
     const written = await invoke<WriteResult>('clients.write', {
       name: 'work',
       client: 'claude-desktop',
@@ -349,12 +350,15 @@ describe('the tray shell on the Electron stand-in', () => {
       mcpServers: Record<string, { command: string; args: string[]; env: object }>;
     };
     const runtimeDir = process.env.XDG_RUNTIME_DIR;
-    expect(config.mcpServers.work).toEqual({
-      command: process.execPath,
-      args: ['--stdio', 'work'],
-      env: { GATEKEY_HOME: home, ...(runtimeDir && { XDG_RUNTIME_DIR: runtimeDir }) },
+    expect(config.mcpServers.work?.env).toEqual({
+      GATEKEY_HOME: home,
+      ...(runtimeDir && { XDG_RUNTIME_DIR: runtimeDir }),
     });
+    return config.mcpServers.work!;
+  }
 
+  /** Starts the app as Claude Desktop would from `args`, calls whoami through it, and ends it. */
+  async function relayThrough(args: string[], packaged: boolean): Promise<void> {
     // The launch's stdin and stdout are the process's: the stand-in runs in this one.
     const stdin = new PassThrough();
     const stdout = new PassThrough();
@@ -362,7 +366,7 @@ describe('the tray shell on the Electron stand-in', () => {
     const nextAnswer = async () => JSON.parse((await answers.next()).value as string) as object;
     const restore = replaceStdio(stdin, stdout);
     try {
-      const relay = await launch(config.mcpServers.work?.args ?? []);
+      const relay = await launch(args, packaged);
       stdin.write(`${JSON.stringify(INITIALIZE)}\n`);
       expect(await nextAnswer()).toMatchObject({
         id: 1,
@@ -378,6 +382,14 @@ describe('the tray shell on the Electron stand-in', () => {
     } finally {
       restore();
     }
+  }
+
+  it("writes Claude Desktop's entry as Electron with the app folder in --stdio mode, which relays without a tray", async () => {
+    // A development run (`electron .`): the executable is Electron, which needs the app folder.
+    const entry = await claudeDesktopEntry();
+    expect(entry.command).toBe(process.execPath);
+    expect(entry.args).toEqual([electron.app.getAppPath(), '--stdio', 'work']);
+    await relayThrough(entry.args, false);
   });
 
   it('a gatekey://add link from a second launch shows the confirmation and adds nothing', async () => {
@@ -495,6 +507,18 @@ describe('the tray shell on the Electron stand-in', () => {
     await vi.waitFor(() => expect(line('work')).toMatch(/^work — signed in/), WAIT);
     expect(electron.openedExternally).toHaveLength(0);
     expect(electron.openWindows()).toHaveLength(0);
+    electron.app.quit();
+    expect(await electron.whenExited()).toBe(0);
+  });
+
+  it("as an installed app, writes Claude Desktop's entry as its own executable in --stdio mode, which relays", async () => {
+    electron = await launch([], true);
+    await vi.waitFor(() => expect(line('work')).toMatch(/^work — signed in/), WAIT);
+    expect(electron.app.protocolClients).toEqual(new Set(['gatekey']));
+    const entry = await claudeDesktopEntry();
+    expect(entry.command).toBe(process.execPath);
+    expect(entry.args).toEqual(['--stdio', 'work']);
+    await relayThrough(entry.args, true);
     electron.app.quit();
     expect(await electron.whenExited()).toBe(0);
   });

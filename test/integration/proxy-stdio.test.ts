@@ -1,12 +1,14 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runStdioBridge } from '../../src-main/core/proxy/stdio-bridge.js';
 import type { ProxiedMcpRig } from '../support/proxy-fixtures.js';
 import { startProxiedMcpRig } from '../support/proxy-fixtures.js';
+import { GATEKEY_BIN, temporaryHome } from '../support/cli.js';
+import { initializeRequest } from '../support/mcp-initialize.js';
 
 let rig: ProxiedMcpRig;
 
@@ -123,4 +125,59 @@ await runStdioBridge({ url: process.argv[1], input: process.stdin, output: proce
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);
   });
+});
+
+describe('`gatekey stdio` through a running instance', () => {
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0)) child.kill('SIGKILL');
+  });
+
+  const gatekey = (args: string[], home: string) => {
+    const child = spawn(process.execPath, [GATEKEY_BIN, ...args], {
+      env: { ...process.env, GATEKEY_HOME: home },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    return { child, stderr: () => stderr };
+  };
+
+  it('answers a client that writes initialize, initialized, tools/list and a tool call at once', async () => {
+    const home = await temporaryHome();
+    const demo = gatekey(['demo', '--port', '0', '--home', home], home);
+    let demoOutput = '';
+    demo.child.stdout.on('data', (chunk: Buffer) => (demoOutput += chunk.toString()));
+    await expect
+      .poll(() => demoOutput + demo.stderr(), { timeout: 30_000, interval: 100 })
+      .toContain('Press Ctrl-C to stop.');
+
+    const bridge = gatekey(['stdio', 'demo'], home);
+    const next = messagesFrom(bridge.child.stdout);
+    const pipelined = [
+      initializeRequest('pipelining-ide'),
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+      { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'whoami', arguments: {} } },
+    ];
+    bridge.child.stdin.write(pipelined.map((message) => `${JSON.stringify(message)}\n`).join(''));
+
+    // Requests sent together may be answered in any order.
+    const answers = [await next(), await next(), await next()].sort(
+      (a, b) => Number(a.id) - Number(b.id),
+    );
+    expect(answers.map((answer) => answer.id)).toEqual([1, 2, 3]);
+    expect(answers[0]).toMatchObject({ result: { serverInfo: { name: 'gatekey-demo' } } });
+    expect(answers[1]).toMatchObject({
+      result: { tools: expect.arrayContaining([expect.objectContaining({ name: 'whoami' })]) },
+    });
+    expect(JSON.stringify(answers[2])).toMatch(/"result".*sub/);
+
+    bridge.child.stdin.end();
+    const [code] = await once(bridge.child, 'exit');
+    expect(code, bridge.stderr()).toBe(0);
+    demo.child.kill('SIGINT');
+    await once(demo.child, 'exit');
+  }, 90_000);
 });

@@ -5,7 +5,13 @@ import type { GatewayView } from '../../src-main/core/api/contract.js';
 import { createCore } from '../../src-main/core/core.js';
 import { KeychainSecretStore } from '../../src-main/core/secrets/index.js';
 import type { GatewayStatus } from '../../src-main/core/tokens/types.js';
-import { filesContaining, runGatekey, temporaryHome, type CliResult } from '../support/cli.js';
+import {
+  addMachineGatewayArgs,
+  filesContaining,
+  runGatekey,
+  temporaryHome,
+  type CliResult,
+} from '../support/cli.js';
 import { UNREACHABLE_BUS } from '../support/reliability-keyring.js';
 import { startServe } from '../support/reliability-process.js';
 import {
@@ -36,19 +42,7 @@ afterAll(async () => {
 
 /** `gatekey add` for a client-credentials gateway to the demo server, secret on stdin. */
 function addMachineGateway(name: string, clientId: string): string[] {
-  return [
-    'add',
-    name,
-    '--url',
-    rig.mcp.url,
-    '--auth',
-    'client_credentials',
-    '--issuer',
-    rig.idp.issuer,
-    '--client-id',
-    clientId,
-    '--client-secret-stdin',
-  ];
+  return addMachineGatewayArgs(name, { url: rig.mcp.url, issuer: rig.idp.issuer, clientId });
 }
 
 /** What an earlier session left in `home` and the keychain: a gateway, its secret, a token. */

@@ -2,7 +2,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeychainSecretStore } from '../../src-main/core/secrets/index.js';
-import { runGatekey, temporaryHome, type CliResult } from '../support/cli.js';
+import {
+  addMachineGatewayArgs,
+  runGatekey,
+  temporaryHome,
+  type CliResult,
+} from '../support/cli.js';
 import {
   startPrivateKeyring,
   UNREACHABLE_BUS,
@@ -26,21 +31,8 @@ afterAll(async () => {
   await keyring?.stop();
 });
 
-function machineGateway(name: string, clientId: string): string[] {
-  return [
-    'add',
-    name,
-    '--url',
-    GATEWAY_URL,
-    '--auth',
-    'client_credentials',
-    '--issuer',
-    ISSUER,
-    '--client-id',
-    clientId,
-    '--client-secret-stdin',
-  ];
-}
+const machineGateway = (name: string, clientId: string) =>
+  addMachineGatewayArgs(name, { url: GATEWAY_URL, issuer: ISSUER, clientId });
 
 const browserGateway = (name: string) => ['add', name, '--url', GATEWAY_URL];
 

@@ -69,6 +69,26 @@ export function startGatekey(
   return { child, result };
 }
 
+/** `gatekey add` of a client-credentials gateway, its client secret read from stdin. */
+export function addMachineGatewayArgs(
+  name: string,
+  gateway: { url: string; issuer: string; clientId: string },
+): string[] {
+  return [
+    'add',
+    name,
+    '--url',
+    gateway.url,
+    '--auth',
+    'client_credentials',
+    '--issuer',
+    gateway.issuer,
+    '--client-id',
+    gateway.clientId,
+    '--client-secret-stdin',
+  ];
+}
+
 export function temporaryHome(): Promise<string> {
   return temporaryDirectory('gatekey-home');
 }

@@ -79,11 +79,22 @@ export async function runStdioBridge({
   const transport = new StreamableHTTPClientTransport(new URL(url));
   const inFlight = new InFlight();
   const write = (message: JSONRPCMessage): void => void output.write(serializeMessage(message));
+  /**
+   * A client may write `initialize` and what follows at once; the session id and protocol
+   * version come with the answer to `initialize`, so what follows waits for it, in order.
+   */
+  let initialized: Promise<void> = Promise.resolve();
+  const initializeAnswered = new Map<RequestId, () => void>();
+  const settle = (id: RequestId): string | undefined => {
+    initializeAnswered.get(id)?.();
+    initializeAnswered.delete(id);
+    return inFlight.settle(id);
+  };
 
   transport.onmessage = (message) => {
     const isAnswer = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message);
     if (isAnswer && message.id !== undefined) {
-      const method = inFlight.settle(message.id);
+      const method = settle(message.id);
       if (method === 'initialize' && 'result' in message)
         transport.setProtocolVersion(String(message.result.protocolVersion));
     }
@@ -94,12 +105,18 @@ export async function runStdioBridge({
   await transport.start();
 
   const forward = async (message: JSONRPCMessage): Promise<void> => {
-    if (isJSONRPCRequest(message)) inFlight.add(message.id, message.method);
+    const turn = initialized;
+    if (isJSONRPCRequest(message)) {
+      inFlight.add(message.id, message.method);
+      if (message.method === 'initialize')
+        initialized = new Promise((resolve) => initializeAnswered.set(message.id, resolve));
+    }
+    await turn;
     try {
       await transport.send(message);
     } catch (error) {
       if (!isJSONRPCRequest(message)) return;
-      inFlight.settle(message.id);
+      settle(message.id);
       write(errorAnswer(message.id, PROXY_ERROR_CODE, failureMessage(error)));
     }
   };

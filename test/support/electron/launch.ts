@@ -16,6 +16,8 @@ export interface LaunchOptions {
   /** What the system browser does with a URL the app opens. */
   browser?: (url: string) => Promise<void>;
   displays?: ProcessOptions['displays'];
+  /** An installed app (app.isPackaged), else a development run. */
+  packaged?: boolean;
 }
 
 /**
@@ -29,6 +31,7 @@ export async function launchShell(options: LaunchOptions): Promise<ElectronProce
     argv: options.argv ?? [],
     locks: options.locks,
     displays: options.displays,
+    packaged: options.packaged,
   });
   if (options.browser) electron.browser = options.browser;
   setCurrentProcess(electron);

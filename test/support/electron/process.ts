@@ -24,6 +24,8 @@ export class StandInEvent {
 export interface ProcessOptions {
   /** app.getAppPath(): where dist/renderer and resources/tray are. */
   appPath: string;
+  /** app.isPackaged: an installed app, else a development run (`electron .`). */
+  packaged?: boolean;
   /** This launch's command line after the executable (deep links arrive here). */
   argv: string[];
   /** Single-instance locks held by running processes, by userData path. */
@@ -57,8 +59,10 @@ export type AppView = Pick<Electron.App, AppMember>;
 /** `on` and `once` are EventEmitter's; index.ts gives the shell Electron's per-event types. */
 class AppStandIn extends EventEmitter implements Omit<AppView, 'on' | 'once'> {
   readonly dock = undefined;
-  readonly isPackaged = false;
+  readonly isPackaged: boolean;
   readonly paths = new Map<string, string>();
+  /** Schemes this app registered with the OS as their handler. */
+  readonly protocolClients = new Set<string>();
   openAtLogin = false;
   focusCalls = 0;
   readonly #ready: Promise<void>;
@@ -66,6 +70,7 @@ class AppStandIn extends EventEmitter implements Omit<AppView, 'on' | 'once'> {
 
   constructor(private readonly process: ElectronProcess) {
     super();
+    this.isPackaged = process.options.packaged ?? false;
     this.#ready = new Promise((resolve) => (this.#markReady = resolve));
   }
 
@@ -143,12 +148,15 @@ class AppStandIn extends EventEmitter implements Omit<AppView, 'on' | 'once'> {
     this.focusCalls += 1;
   }
 
-  isDefaultProtocolClient(): boolean {
-    return false;
+  isDefaultProtocolClient(protocol: string): boolean {
+    return this.protocolClients.has(protocol);
   }
 
-  setAsDefaultProtocolClient(): boolean {
-    throw new Error('A development run must not register gatekey:// with the OS.');
+  setAsDefaultProtocolClient(protocol: string): boolean {
+    if (!this.isPackaged)
+      throw new Error('A development run must not register gatekey:// with the OS.');
+    this.protocolClients.add(protocol);
+    return true;
   }
 
   #emitCancellable(name: string): boolean {
