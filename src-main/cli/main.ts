@@ -8,12 +8,14 @@ import { serve, stdio } from './commands/serve.js';
 import { log } from './commands/log.js';
 import { config } from './commands/config.js';
 import { demo } from './commands/demo.js';
+import { dashboard } from './commands/dashboard.js';
 import { GatekeyError } from '../core/errors.js';
 import { print, printError, usageError } from './output.js';
 import { version } from './package-root.js';
 
 const COMMANDS: Command[] = [
   serve,
+  dashboard,
   add,
   edit,
   list,

@@ -21,6 +21,7 @@ export interface CoreOptions {
   stdioCommand: ClientTarget['stdioCommand'];
   startDemo?: ApiDependencies['startDemo'];
   clientEnvironment?: ApiDependencies['clientEnvironment'];
+  dashboardLink?: ApiDependencies['dashboardLink'];
 }
 
 export interface Core {
@@ -57,6 +58,7 @@ export function createCore(options: CoreOptions): Core {
     stdioCommand: options.stdioCommand,
     startDemo: options.startDemo,
     clientEnvironment: options.clientEnvironment,
+    dashboardLink: options.dashboardLink,
   });
   return { api, store, secrets, tokens, log, proxyOrigin };
 }

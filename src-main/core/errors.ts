@@ -29,7 +29,8 @@ export type ErrorCode =
   | 'unauthorized'
   | 'other_user'
   | 'instance_unverified'
-  | 'instance_running';
+  | 'instance_running'
+  | 'no_dashboard';
 
 export class GatekeyError extends Error {
   override readonly name = 'GatekeyError';

@@ -9,7 +9,7 @@ import {
   sameUserAdmission,
 } from './proxy/index.js';
 import type { Api } from './api/commands.js';
-import { ControlApi, randomToken } from './api/http-transport.js';
+import { ControlApi, DashboardTickets, randomToken } from './api/http-transport.js';
 import { createCore } from './core.js';
 import type { CoreOptions } from './core.js';
 import type { GatewayStore } from './gateways/store.js';
@@ -46,13 +46,19 @@ export async function startInstance(options: InstanceOptions): Promise<RunningIn
   await refuseSecondInstance(options.home);
   const secret = randomToken();
   let port: number;
+  const tickets = new DashboardTickets();
+  const dashboardLink = () => {
+    const { path, expiresAt } = tickets.issue();
+    return { url: `${proxyOrigin()}${path}`, expiresAt };
+  };
   const { api, store, tokens, log, proxyOrigin } = createCore({
     ...options,
     port: () => port,
     stdioCommand: options.stdioCommand ?? { command: 'gatekey', args: ['stdio'] },
+    dashboardLink: options.uiDir === undefined ? undefined : dashboardLink,
   });
   port = options.port ?? store.settings().port;
-  const control = new ControlApi(api, secret);
+  const control = new ControlApi(api, secret, tickets);
   const proxy = createProxyHandler({
     port,
     gateways: store.recent,
@@ -119,7 +125,7 @@ export async function startInstance(options: InstanceOptions): Promise<RunningIn
     get proxyOrigin() {
       return proxyOrigin();
     },
-    dashboardUrl: () => `${proxyOrigin()}${control.issueLoginPath()}`,
+    dashboardUrl: () => dashboardLink().url,
     close() {
       closing ??= (async () => {
         await stopServing();

@@ -23,7 +23,7 @@ const unreachable: ApiError = {
 const sessionExpired: ApiError = {
   code: 'unauthorized',
   message: 'Gatekey refused this page: its dashboard session is missing or expired.',
-  hint: 'Open the dashboard again with the link `gatekey serve --ui` printed.',
+  hint: 'Run `gatekey dashboard` in a terminal: it opens the dashboard again with a new link.',
 };
 
 /** Where this tab keeps its session: storage that only Gatekey's own origin (and port) can read. */

@@ -7,8 +7,8 @@ import { Callout, QuestionCallout } from '../ui/Callout.js';
 import { CodeWithCopy } from '../ui/CodeWithCopy.js';
 import { Icon } from '../ui/Icon.js';
 
-/** Today only a new `gatekey serve --ui` prints a new one-time link; the port keeps it exact. */
-const reopenCommand = (): string => `gatekey serve --ui --port ${window.location.port || '80'}`;
+/** Asks the running Gatekey for a new one-time link and opens it: nothing restarts. */
+const REOPEN_COMMAND = 'gatekey dashboard';
 
 export type LockState =
   { step: 'open' | 'asking' | 'ending' } | { step: 'ended'; unconfirmed?: ApiError };
@@ -81,8 +81,8 @@ export function LockQuestion({
         }
       >
         <p>
-          This tab loses its access to Gatekey at once. To open the dashboard again, you restart{' '}
-          <code>gatekey serve --ui</code> and open the new one-time link it prints.
+          This tab loses its access to Gatekey at once. To open the dashboard again, run{' '}
+          <code>{REOPEN_COMMAND}</code> in a terminal: it opens a new one-time link.
         </p>
       </QuestionCallout>
     </div>
@@ -114,10 +114,10 @@ export function SessionEnded({ unconfirmed }: { unconfirmed?: ApiError | undefin
         <section className="card session-reopen">
           <h2>Open the dashboard again</h2>
           <p>
-            In the terminal where Gatekey runs, stop it with Ctrl-C, start it again, then open the
-            one-time link it prints:
+            In a terminal, run this command (with Gatekey&apos;s <code>--home</code>, if it has
+            one): it opens a new one-time link in your browser. Gatekey keeps running.
           </p>
-          <CodeWithCopy code={reopenCommand()} what="command" />
+          <CodeWithCopy code={REOPEN_COMMAND} what="command" />
         </section>
       </div>
     </main>

@@ -165,7 +165,7 @@ describe.skipIf(!hasChromium)('web pages and gateways against Gatekey, in Chromi
     await page.getByRole('heading', { name: 'Dashboard session ended' }).waitFor();
 
     const text = await page.locator('main').innerText();
-    expect(text).toContain(`gatekey serve --ui --port ${dashboard.instance.port}`);
+    expect(text).toContain('gatekey dashboard');
     expect(await page.evaluate(() => sessionStorage.getItem('gatekey.session'))).toBeNull();
     expect((await withSession('/api/gateways.list')).status).toBe(401);
     expect((await withSession('/api/tokens.get')).status).toBe(401);

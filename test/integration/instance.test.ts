@@ -1,15 +1,24 @@
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
 import { stat } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startInstance } from '../../src-main/core/instance.js';
 import type { RunningInstance } from '../../src-main/core/instance.js';
 import { instanceFile, readInstanceRecord } from '../../src-main/core/instance-file.js';
 import { connectToInstance } from '../../src-main/core/api/http-client.js';
-import { SESSION_TTL_MS } from '../../src-main/core/api/http-transport.js';
+import {
+  ControlApi,
+  DashboardTickets,
+  randomToken,
+  SESSION_TTL_MS,
+} from '../../src-main/core/api/http-transport.js';
+import { createCore } from '../../src-main/core/core.js';
+import { MemorySecretStore } from '../../src-main/core/secrets/memory-store.js';
 import type { ApiEvent } from '../../src-main/core/api/contract.js';
 import { isGatekeyError } from '../../src-main/core/errors.js';
 import { temporaryHome } from '../support/cli.js';
 import { occupyPort } from '../support/ports.js';
+import { closeServer, listen } from '../support/proxy-fixtures.js';
 
 interface RawResponse {
   status: number;
@@ -286,6 +295,57 @@ describe('the control API', () => {
       expect((await appInfo({ 'x-gatekey-session': session })).status).toBe(401);
     } finally {
       clock.mockRestore();
+    }
+  });
+});
+
+describe("a dashboard session's event stream", () => {
+  it('ends when the session expires, not only on logout (on a clock the test moves)', async () => {
+    const home = await temporaryHome();
+    const core = createCore({
+      home,
+      version: 'test',
+      port: () => 0,
+      secrets: new MemorySecretStore(),
+      stdioCommand: { command: 'gatekey', args: ['stdio'] },
+    });
+    const clock = { now: Date.now() };
+    const tickets = new DashboardTickets();
+    const control = new ControlApi(core.api, randomToken(), tickets, {
+      now: () => clock.now,
+      heartbeatMs: 50,
+    });
+    const server = createServer((req, res) => {
+      if (!control.handle(req, res)) res.writeHead(404).end();
+    });
+    const port = await listen(server);
+    try {
+      const ticket = new URLSearchParams(tickets.issue(clock.now).path.split('?')[1]).get('ticket');
+      const login = await rawRequest(port, {
+        method: 'POST',
+        path: '/ui/session',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ticket }),
+      });
+      const { session } = JSON.parse(login.body).result as { session: string };
+      const stream = openEventStream(port, session);
+      expect(await stream.opened).toBe(200);
+
+      // A heartbeat within the session's 8 hours keeps the stream open.
+      clock.now += SESSION_TTL_MS - 1000;
+      await delay(200);
+      expect(stream.ended()).toBe(false);
+
+      clock.now += 2000;
+      const outcome = await Promise.race([
+        stream.closed.then(() => 'ended'),
+        delay(10_000, 'open'),
+      ]);
+      expect(outcome).toBe('ended');
+      await expect(openEventStream(port, session).opened).resolves.toBe(401);
+    } finally {
+      server.closeAllConnections();
+      await closeServer(server);
     }
   });
 });

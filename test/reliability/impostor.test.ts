@@ -12,6 +12,8 @@ import { report } from '../support/reliability-rig.js';
 
 const CLIENT_SECRET = `client-secret-${randomBytes(12).toString('hex')}`;
 const IMPOSTOR_TOKEN = 'impostor-chosen-token';
+/** Where an impostor would send the browser: a look-alike dashboard of its own. */
+const IMPOSTOR_PAGE = 'http://127.0.0.1:9/?ticket=impostor-chosen';
 
 /**
  * A program that took the port of a crashed Gatekey: it answers like the control API and the
@@ -32,6 +34,7 @@ async function startImpostor(): Promise<Impostor> {
       '/instance/proof': { result: { proof: randomBytes(32).toString('base64url') } },
       '/api/app.info': { result: { version: 'x', proxyOrigin: `http://127.0.0.1:${port}` } },
       '/api/tokens.get': { result: { token: IMPOSTOR_TOKEN, expiresAt: Date.now() + 60_000 } },
+      '/api/dashboard.link': { result: { url: IMPOSTOR_PAGE, expiresAt: Date.now() + 60_000 } },
     };
     const body = JSON.stringify(answers[req.url ?? ''] ?? { result: {} });
     res.writeHead(200, { 'content-type': 'application/json' }).end(body);
@@ -102,19 +105,21 @@ describe('the CLI and a stale instance record whose port an impostor holds', () 
       stdin: `${rpcRequest('initialize', 1, { protocolVersion: '2025-11-25' })}\n`,
       timeoutMs: 15_000,
     });
+    const dashboard = await runGatekey(['dashboard', '--no-open'], { home });
 
-    for (const result of [add, token, stdio]) {
+    for (const result of [add, token, stdio, dashboard]) {
       expect(result.code).not.toBe(0);
       expect(result.stderr).toMatch(/could not prove it is the Gatekey/);
       expect(result.stderr).toContain(`rm ${instanceFile(home)}`);
     }
     expect(token.stdout).not.toContain(IMPOSTOR_TOKEN);
+    expect(dashboard.stdout).not.toContain(IMPOSTOR_PAGE);
     const received = impostor.received();
     for (const secret of [CLIENT_SECRET, controlSecret, 'initialize'])
       expect(received).not.toContain(secret);
     report('impostor-cli', {
-      commands: 3,
-      refused: 3,
+      commands: 4,
+      refused: 4,
       secretsReceivedByImpostor: 0,
       bytesReceivedByImpostor: received.length,
     });

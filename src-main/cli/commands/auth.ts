@@ -3,6 +3,7 @@ import { describeRelative } from '../../core/time.js';
 import { describeRevocation } from '../../core/api/revocation.js';
 import type { Command } from '../command.js';
 import { requireName } from '../command.js';
+import { openBrowser } from '../browser.js';
 import { withSession } from '../context.js';
 import { info, print, printJson } from '../output.js';
 
@@ -41,15 +42,6 @@ function reportProgress(progress: SignInProgress): void {
   } else if (progress.step !== 'done') {
     info(progress.message);
   }
-}
-
-/** A browser that does not start is not the end: the URL is printed above. */
-async function openBrowser(url: string): Promise<void> {
-  // Loaded here: the other commands start without it.
-  const { openSystemBrowser } = await import('../../core/oauth/browser.js');
-  await openSystemBrowser(url).catch((error: unknown) =>
-    info(`${error instanceof Error ? error.message : String(error)} Open the URL above by hand.`),
-  );
 }
 
 export const logout: Command = {

@@ -14,7 +14,9 @@ export const serve: Command = {
   name: 'serve',
   summary: 'run the proxy and the refresher headless',
   usage: 'gatekey serve [--port 7421] [--ui]',
-  help: '--ui also serves the dashboard and prints a one-time link to it.',
+  help:
+    '--ui also serves the dashboard and prints a one-time link to it (60 s, single use);\n' +
+    '`gatekey dashboard` asks the running Gatekey for another, without a restart.',
   options: { port: { type: 'string' }, ui: { type: 'boolean' } },
   async run(context) {
     const port = parsePort(context.values.port as string | undefined, this.usage);
@@ -27,7 +29,10 @@ export const serve: Command = {
       uiDir: withUi ? rendererDir : undefined,
     });
     print(`Gatekey ${version} is serving MCP at ${instance.proxyOrigin}/mcp/<gateway>`);
-    if (withUi) print(`Dashboard (one-time link): ${instance.dashboardUrl()}`);
+    if (withUi) {
+      print(`Dashboard (one-time link): ${instance.dashboardUrl()}`);
+      info('For a new link later (another tab, or after Lock): gatekey dashboard');
+    }
     info('Press Ctrl-C to stop.');
     await waitForSignal();
     await instance.close();

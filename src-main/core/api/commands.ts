@@ -26,6 +26,7 @@ import type {
   CommandName,
   CommandOutputs,
   ConnectionTest,
+  DashboardLink,
   Envelope,
   GatewayView,
 } from './contract.js';
@@ -46,6 +47,8 @@ export interface ApiDependencies {
   startDemo?: () => Promise<DemoGateway>;
   /** Where IDE config files live; default: this process's home and working directory. */
   clientEnvironment?: Environment;
+  /** A new one-time dashboard link; absent when this process serves no dashboard. */
+  dashboardLink?: () => DashboardLink;
 }
 
 export interface DemoGateway {
@@ -353,6 +356,15 @@ export function createApi(deps: ApiDependencies): Api {
       await deps.tokens.signIn(gateway.name, { openBrowser: deps.openBrowser });
       gatewaysChanged();
       return view(gateway);
+    },
+    'dashboard.link': async () => {
+      if (deps.dashboardLink) return deps.dashboardLink();
+      const port = new URL(deps.proxyOrigin()).port;
+      throw new GatekeyError(
+        'no_dashboard',
+        `The running Gatekey (port ${port}) serves no dashboard: it was started without --ui.`,
+        `Stop it (Ctrl-C where it runs) and start it with the dashboard: gatekey serve --ui --port ${port}`,
+      );
     },
   };
 

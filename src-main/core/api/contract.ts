@@ -76,6 +76,11 @@ export const commandInputs = {
     allowedOrigins: z.array(z.string()).optional(),
   }),
   'demo.start': z.object({}),
+  /**
+   * A new one-time link to the browser dashboard (60 s, single use): `gatekey dashboard`. Over
+   * HTTP only the instance secret may ask, not a dashboard session.
+   */
+  'dashboard.link': z.object({}),
 } as const;
 
 export interface GatewayView {
@@ -129,6 +134,13 @@ export interface CommandOutputs {
   'settings.get': Settings;
   'settings.update': Settings;
   'demo.start': GatewayView;
+  'dashboard.link': DashboardLink;
+}
+
+export interface DashboardLink {
+  url: string;
+  /** Epoch ms after which the link no longer opens a session. */
+  expiresAt: number;
 }
 
 export type CommandName = keyof typeof commandInputs;

@@ -4,7 +4,7 @@ import { GatekeyError } from '../errors.js';
 import { instanceProof } from '../instance-file.js';
 import type { Api } from './commands.js';
 import { toApiError } from './commands.js';
-import type { ApiEvent, Envelope } from './contract.js';
+import type { ApiEvent, CommandName, Envelope } from './contract.js';
 import {
   DASHBOARD_LOGIN_PATH,
   DASHBOARD_LOGOUT_PATH,
@@ -16,10 +16,35 @@ import { HTTP_API_PREFIX, HTTP_EVENTS_PATH, INSTANCE_PROOF_PATH } from './http-p
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const TICKET_TTL_MS = 60_000;
-/** A dashboard session lasts a working day at most; `gatekey serve --ui` prints a new link. */
+/** A dashboard session lasts a working day at most; `gatekey dashboard` prints a new link. */
 export const SESSION_TTL_MS = 8 * 60 * 60 * 1000;
 const HEARTBEAT_MS = 15_000;
 const NONCE = /^[A-Za-z0-9_-]{22,128}$/;
+/** Commands only the instance secret's holder may run, not a dashboard session. */
+const INSTANCE_SECRET_COMMANDS: ReadonlySet<string> = new Set<CommandName>(['dashboard.link']);
+
+/**
+ * One-time dashboard links: a ticket opens one session, within a minute. `gatekey serve --ui`
+ * prints the first; `gatekey dashboard` asks the running instance for more (`dashboard.link`).
+ */
+export class DashboardTickets {
+  private readonly tickets = new Map<string, number>();
+
+  /** The path of a new one-time link (the dashboard with `?ticket=…`), and when it expires. */
+  issue(now = Date.now()): { path: string; expiresAt: number } {
+    dropExpired(this.tickets, now);
+    const ticket = randomToken();
+    const expiresAt = now + TICKET_TTL_MS;
+    this.tickets.set(ticket, expiresAt);
+    return { path: `${DASHBOARD_LOGIN_PATH}?ticket=${ticket}`, expiresAt };
+  }
+
+  /** Whether `ticket` was issued, is still valid, and not used before; it is used up now. */
+  redeem(ticket: string, now = Date.now()): boolean {
+    dropExpired(this.tickets, now);
+    return this.tickets.delete(ticket);
+  }
+}
 
 /**
  * The control API over loopback HTTP: the CLI authenticates with the instance secret (Bearer),
@@ -32,23 +57,24 @@ const NONCE = /^[A-Za-z0-9_-]{22,128}$/;
  * `X-Gatekey-Session` header (or, for the event stream, which cannot set headers, its query).
  */
 export class ControlApi {
-  private readonly tickets = new Map<string, number>();
   /** Live sessions and when each expires; one per login. */
   private readonly sessions = new Map<string, number>();
   /** Open event streams and the dashboard session each was opened with, to end with it. */
   private readonly sessionStreams = new Map<ServerResponse, string>();
 
+  private readonly now: () => number;
+  private readonly heartbeatMs: number;
+
+  /** `clock` for tests: the time sessions expire by, and how often open streams are checked. */
   constructor(
     private readonly api: Api,
     private readonly instanceSecret: string,
-  ) {}
-
-  /** A URL path that logs a browser in once, within a minute. */
-  issueLoginPath(now = Date.now()): string {
-    dropExpired(this.tickets, now);
-    const ticket = randomToken();
-    this.tickets.set(ticket, now + TICKET_TTL_MS);
-    return `${DASHBOARD_LOGIN_PATH}?ticket=${ticket}`;
+    private readonly tickets: DashboardTickets,
+    clock: { now?: () => number; heartbeatMs?: number } = {},
+  ) {
+    // Date.now looked up at each call, not kept: tests replace it.
+    this.now = clock.now ?? (() => Date.now());
+    this.heartbeatMs = clock.heartbeatMs ?? HEARTBEAT_MS;
   }
 
   /** Handles `/api/*` and the session paths; returns false for anything else. */
@@ -70,13 +96,14 @@ export class ControlApi {
       return true;
     }
     if (!url.pathname.startsWith(HTTP_API_PREFIX)) return false;
-    if (!this.isAuthorized(req, url)) {
+    const caller = this.caller(req, url);
+    if (caller === undefined) {
       sendEnvelope(res, 401, {
         error: {
           code: 'unauthorized',
           message:
             'This Gatekey control API needs the instance secret or a live dashboard session.',
-          hint: 'Open the dashboard from the link `gatekey serve --ui` prints, or use the gatekey command.',
+          hint: 'Open the dashboard from the link `gatekey dashboard` prints, or use the gatekey command.',
         },
       });
       return true;
@@ -91,7 +118,19 @@ export class ControlApi {
       });
       return true;
     }
-    void this.runCommand(url.pathname.slice(HTTP_API_PREFIX.length), req, res);
+    const command = url.pathname.slice(HTTP_API_PREFIX.length);
+    if (caller === 'session' && INSTANCE_SECRET_COMMANDS.has(command)) {
+      // Else a session (and whoever took it) could renew itself past its 8 hours, and past Lock.
+      sendEnvelope(res, 403, {
+        error: {
+          code: 'unauthorized',
+          message: `A dashboard session cannot run ${command}: it makes new dashboard sessions.`,
+          hint: 'Run `gatekey dashboard` in a terminal for a new one-time link.',
+        },
+      });
+      return true;
+    }
+    void this.runCommand(command, req, res);
     return true;
   }
 
@@ -110,15 +149,14 @@ export class ControlApi {
   /** Trades a one-time ticket for a new session, in a body only Gatekey's own page can read. */
   private async startSession(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const ticket = stringField(await readJsonBody(req).catch(() => undefined), 'ticket');
-    const now = Date.now();
-    dropExpired(this.tickets, now);
+    const now = this.now();
     dropExpired(this.sessions, now);
-    if (ticket === undefined || !this.tickets.delete(ticket)) {
+    if (ticket === undefined || !this.tickets.redeem(ticket, now)) {
       sendEnvelope(res, 403, {
         error: {
           code: 'unauthorized',
           message: 'This dashboard link has expired or was already used.',
-          hint: 'Run `gatekey serve --ui` again and open the new link it prints.',
+          hint: 'Run `gatekey dashboard` for a new one-time link.',
         },
       });
       return;
@@ -139,8 +177,12 @@ export class ControlApi {
           ? url.searchParams.get(SESSION_QUERY)
           : null;
     if (!presented) return undefined;
-    const expires = this.sessions.get(presented);
-    return expires !== undefined && expires > Date.now() ? presented : undefined;
+    return this.isLive(presented) ? presented : undefined;
+  }
+
+  private isLive(session: string): boolean {
+    const expires = this.sessions.get(session);
+    return expires !== undefined && expires > this.now();
   }
 
   /** Revokes a session; the event streams it opened stop at once. */
@@ -149,10 +191,11 @@ export class ControlApi {
     for (const [stream, opener] of this.sessionStreams) if (opener === session) stream.end();
   }
 
-  private isAuthorized(req: IncomingMessage, url: URL): boolean {
+  /** Who calls: the holder of the instance secret (the CLI), a dashboard session, or no one. */
+  private caller(req: IncomingMessage, url: URL): 'instance' | 'session' | undefined {
     const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (bearer) return safeEqual(bearer, this.instanceSecret);
-    return this.liveSession(req, url) !== undefined;
+    if (bearer) return safeEqual(bearer, this.instanceSecret) ? 'instance' : undefined;
+    return this.liveSession(req, url) === undefined ? undefined : 'session';
   }
 
   private async runCommand(
@@ -185,7 +228,11 @@ export class ControlApi {
     res.flushHeaders();
     const send = (event: ApiEvent) => res.write(`data: ${JSON.stringify(event)}\n\n`);
     const unsubscribe = this.api.subscribe(send);
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS).unref();
+    // Each heartbeat also ends the stream of a session that has expired since it opened.
+    const heartbeat = setInterval(() => {
+      if (session !== undefined && !this.isLive(session)) res.end();
+      else res.write(': keep-alive\n\n');
+    }, this.heartbeatMs).unref();
     if (session !== undefined) this.sessionStreams.set(res, session);
     req.on('close', () => {
       clearInterval(heartbeat);
