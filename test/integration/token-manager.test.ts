@@ -48,8 +48,13 @@ class Profile {
     homes.push(this.home);
   }
 
-  manager(retry = FAST_RETRY): TokenManager {
-    const manager = new TokenManager({ gateways: this.store, secrets: this.secrets, retry });
+  manager(retry = FAST_RETRY, now?: () => number): TokenManager {
+    const manager = new TokenManager({
+      gateways: this.store,
+      secrets: this.secrets,
+      retry,
+      ...(now ? { now } : {}),
+    });
     managers.push(manager);
     return manager;
   }
@@ -300,6 +305,26 @@ describe('TokenManager with the real IdP, OAuth engine and keychain', () => {
 
     manager.recordStepUp('work', ['mcp:read', 'mcp:admin']);
     expect(manager.status('work').stepUpScopes).toEqual(['mcp:admin']);
+  });
+
+  it('after a 401, renews rather than hand out a newer token that is about to expire as well', async () => {
+    // On a loaded machine a request can take long enough for the newer token to expire in
+    // transit too; the clock is moved rather than waited for.
+    let ahead = 0;
+    const profile = new Profile();
+    profile.store.add(pkceGateway());
+    const manager = profile.manager(FAST_RETRY, () => Date.now() + ahead);
+    await manager.start();
+    await manager.signIn('work', profile.signInOptions());
+    const rejected = await manager.tokenFor('work');
+    const newer = await manager.tokenAfterRejection('work', rejected);
+    idp.resetCounters();
+
+    ahead = manager.status('work').expiresAt! - Date.now() - 100;
+    const renewed = await manager.tokenAfterRejection('work', rejected);
+    ahead = 0;
+    expect(renewed).not.toBe(newer);
+    expect(idp.tokenRequests('refresh_token')).toBe(1);
   });
 
   it('restores from the keychain after a restart and refreshes silently', async () => {

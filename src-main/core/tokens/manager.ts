@@ -440,8 +440,11 @@ export class TokenManager extends EventEmitter<TokenEvents> implements TokenProv
 
   async tokenAfterRejection(name: string, rejected: string, signal?: AbortSignal): Promise<string> {
     const { gateway, entry } = await this.#ready(name);
-    if (entry.tokens && sentToken(gateway, entry.tokens) !== rejected)
-      return sentToken(gateway, entry.tokens);
+    const { tokens } = entry;
+    const newer = tokens && sentToken(gateway, tokens) !== rejected ? tokens : undefined;
+    // A newer token, unless it is about to expire as well and a renewal can replace it.
+    if (newer && (this.#freshTokens(entry) || !this.#canRenew(entry, gateway)))
+      return sentToken(gateway, newer);
     if (!this.#canRenew(entry, gateway)) {
       entry.needsSignIn = true;
       this.#publish(entry);
