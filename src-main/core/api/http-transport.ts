@@ -109,7 +109,7 @@ export class ControlApi {
       return true;
     }
     if (url.pathname === HTTP_EVENTS_PATH && req.method === 'GET') {
-      this.streamEvents(req, res, this.liveSession(req, url));
+      this.streamEvents(req, res, caller.session);
       return true;
     }
     if (req.method !== 'POST') {
@@ -119,7 +119,7 @@ export class ControlApi {
       return true;
     }
     const command = url.pathname.slice(HTTP_API_PREFIX.length);
-    if (caller === 'session' && INSTANCE_SECRET_COMMANDS.has(command)) {
+    if (caller.session !== undefined && INSTANCE_SECRET_COMMANDS.has(command)) {
       // Else a session (and whoever took it) could renew itself past its 8 hours, and past Lock.
       sendEnvelope(res, 403, {
         error: {
@@ -191,11 +191,15 @@ export class ControlApi {
     for (const [stream, opener] of this.sessionStreams) if (opener === session) stream.end();
   }
 
-  /** Who calls: the holder of the instance secret (the CLI), a dashboard session, or no one. */
-  private caller(req: IncomingMessage, url: URL): 'instance' | 'session' | undefined {
+  /**
+   * Who calls: the holder of the instance secret (the CLI, no session), a live dashboard
+   * session, or no one (undefined).
+   */
+  private caller(req: IncomingMessage, url: URL): { session?: string } | undefined {
     const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (bearer) return safeEqual(bearer, this.instanceSecret) ? 'instance' : undefined;
-    return this.liveSession(req, url) === undefined ? undefined : 'session';
+    if (bearer) return safeEqual(bearer, this.instanceSecret) ? {} : undefined;
+    const session = this.liveSession(req, url);
+    return session === undefined ? undefined : { session };
   }
 
   private async runCommand(
